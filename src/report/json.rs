@@ -1,0 +1,160 @@
+//! `--format json`: the output contract of DESIGN.md section 5. Others parse it; change it only on purpose and
+//! bump `version`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Report;
+use crate::finding::{format_timestamp, Finding};
+
+/// Version of the JSON contract.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Time {
+    start: String,
+    end: String,
+}
+
+/// One finding as JSON; shared with the JSON Lines reporter.
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    path: &'a str,
+    rule: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    matched: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    byte_start: usize,
+    byte_end: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<Time>,
+    law: &'a [String],
+    help: &'a str,
+}
+
+impl<'a> JsonFinding<'a> {
+    /// The JSON shape of a finding.
+    pub fn new(path: &'a str, f: &'a Finding) -> JsonFinding<'a> {
+        JsonFinding {
+            path,
+            rule: &f.rule.id,
+            category: f.rule.category.as_str(),
+            severity: f.severity.as_str(),
+            message: &f.message,
+            matched: &f.matched,
+            line: f.start.line,
+            column: f.start.column,
+            end_line: f.end.line,
+            end_column: f.end.column,
+            byte_start: f.span.start,
+            byte_end: f.span.end,
+            time: f.time.map(|t| Time {
+                start: format_timestamp(t.start_ms),
+                end: format_timestamp(t.end_ms),
+            }),
+            law: &f.rule.law,
+            help: &f.rule.help,
+        }
+    }
+}
+
+/// An input error as JSON.
+#[derive(Serialize)]
+pub struct JsonError<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+/// A skipped input as JSON.
+#[derive(Serialize)]
+pub struct JsonSkipped<'a> {
+    path: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct BySeverity {
+    error: usize,
+    warning: usize,
+    info: usize,
+}
+
+/// The summary object.
+#[derive(Serialize)]
+pub struct JsonSummary {
+    files: usize,
+    bytes: u64,
+    findings: usize,
+    by_severity: BySeverity,
+    skipped: usize,
+    errors: usize,
+}
+
+impl JsonSummary {
+    /// The JSON shape of a report's summary.
+    pub fn new(report: &Report) -> JsonSummary {
+        let s = &report.summary;
+        JsonSummary {
+            files: s.files,
+            bytes: s.bytes,
+            findings: s.findings,
+            by_severity: BySeverity {
+                error: s.by_severity[2],
+                warning: s.by_severity[1],
+                info: s.by_severity[0],
+            },
+            skipped: report.skipped.len(),
+            errors: report.errors.len(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+    skipped: Vec<JsonSkipped<'a>>,
+    summary: JsonSummary,
+}
+
+/// Errors as JSON objects.
+pub fn errors(report: &Report) -> Vec<JsonError<'_>> {
+    report
+        .errors
+        .iter()
+        .map(|e| JsonError {
+            path: &e.path,
+            message: &e.message,
+        })
+        .collect()
+}
+
+/// Writes the whole report as one JSON document.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonReport {
+        version: VERSION,
+        findings: report
+            .findings()
+            .map(|(p, f)| JsonFinding::new(p, f))
+            .collect(),
+        errors: errors(report),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                path: &s.path,
+                reason: &s.reason,
+            })
+            .collect(),
+        summary: JsonSummary::new(report),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}

@@ -1,0 +1,457 @@
+//! Validates a parsed pack and turns it into compiled `Rule`s. Every error points into the YAML.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex_automata::util::syntax;
+
+use super::locate;
+use super::schema::{PackDef, ProductCategory, RuleDef, Scope};
+use crate::error::RuleError;
+use crate::finding::RuleMeta;
+use crate::normalize::normalize_str;
+
+/// The start and end markers of an expected span in a `flag` example.
+pub const MARK_OPEN: char = '«';
+/// See [`MARK_OPEN`].
+pub const MARK_CLOSE: char = '»';
+
+/// A pack as loaded: its id, title and where it came from.
+#[derive(Debug, Clone)]
+pub struct PackInfo {
+    /// Pack id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Language.
+    pub lang: String,
+    /// File it came from (`rules/zh/absolute-terms.yaml` for embedded packs).
+    pub source: String,
+}
+
+/// An example with its markers removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The text as written in the pack, with markers.
+    pub raw: String,
+    /// The text to scan.
+    pub text: String,
+    /// Expected spans (byte ranges in `text`); empty for `pass` examples.
+    pub expected: Vec<Range<usize>>,
+    /// `flag` or `pass`.
+    pub must_flag: bool,
+}
+
+/// A validated rule, ready for the engine.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// What reporters see.
+    pub meta: Arc<RuleMeta>,
+    /// Message template with `{matched}`.
+    pub message: String,
+    /// Input kinds; empty means all.
+    pub scope: Vec<Scope>,
+    /// Product categories; empty means any product or none.
+    pub products: Vec<ProductCategory>,
+    /// Normalized keywords.
+    pub keywords: Vec<String>,
+    /// Regex sources, matched case-insensitively on normalized text.
+    pub regexes: Vec<String>,
+    /// Normalized `unless.inside` phrases.
+    pub inside: Vec<String>,
+    /// Normalized `unless.after` words.
+    pub after: Vec<String>,
+    /// Normalized `unless.near.any` phrases.
+    pub near: Vec<String>,
+    /// `unless.near.window`, in characters.
+    pub near_window: usize,
+    /// Examples.
+    pub examples: Vec<Example>,
+    /// The pack file.
+    pub source: String,
+}
+
+/// Splits an example into text and «marked» spans.
+pub fn parse_example(raw: &str) -> Result<(String, Vec<Range<usize>>), String> {
+    let mut text = String::with_capacity(raw.len());
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    for c in raw.chars() {
+        match c {
+            MARK_OPEN if open.is_some() => return Err("nested «".into()),
+            MARK_OPEN => open = Some(text.len()),
+            MARK_CLOSE => match open.take() {
+                Some(start) if start < text.len() => spans.push(start..text.len()),
+                Some(_) => return Err("empty «» span".into()),
+                None => return Err("» without «".into()),
+            },
+            _ => text.push(c),
+        }
+    }
+    if open.is_some() {
+        return Err("« without »".into());
+    }
+    Ok((text, spans))
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Checks a regex: it must parse, and it must not use Unicode word boundaries, which CJK text does not have and
+/// which force the slow engines.
+pub fn check_regex(pattern: &str) -> Result<(), String> {
+    let hir = syntax::parse(pattern).map_err(|e| e.to_string())?;
+    if hir.properties().look_set().contains_word_unicode() {
+        return Err(
+            "Unicode word boundaries (\\b, \\B) are not supported: CJK has no word boundaries; \
+             use (?-u:\\b) for an ASCII word boundary"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Parses and validates one pack file.
+pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), RuleError> {
+    let def: PackDef = serde_yaml::from_str(src).map_err(|e| {
+        let (offset, msg) = match e.location() {
+            Some(loc) => (loc.index(), e.to_string()),
+            None => (0, e.to_string()),
+        };
+        // serde_yaml appends " at line L column C"; our prefix already says where.
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        RuleError::invalid(name, src, offset, 1, msg, "here", None)
+    })?;
+    let mut errors = Vec::new();
+    if !valid_id(&def.pack) {
+        let at = src.find(&def.pack).unwrap_or(0);
+        errors.push(RuleError::invalid(
+            name,
+            src,
+            at,
+            def.pack.len(),
+            format!(
+                "pack id `{}` must be lower-case letters, digits and dashes",
+                def.pack
+            ),
+            "pack id",
+            None,
+        ));
+    }
+    let info = PackInfo {
+        id: def.pack.clone(),
+        title: def.title.clone().unwrap_or_else(|| def.pack.clone()),
+        lang: def.lang.clone().unwrap_or_default(),
+        source: name.to_string(),
+    };
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut nth: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut rules = Vec::new();
+    for r in &def.rules {
+        let occurrence = {
+            let n = nth.entry(r.id.as_str()).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let at = locate::rule_id(src, &r.id, occurrence).unwrap_or((0, 0));
+        let err = |needle: &str, msg: String, label: &str, help: Option<String>| {
+            let (o, l) = if needle.is_empty() {
+                at
+            } else {
+                locate::in_rule(src, at, needle)
+            };
+            RuleError::invalid(name, src, o, l, msg, label, help)
+        };
+        if !seen.insert(r.id.as_str()) {
+            errors.push(err(
+                "",
+                format!("duplicate rule id `{}` in pack `{}`", r.id, def.pack),
+                "defined again here",
+                Some(
+                    "rule ids are stable references for suppressions and baselines; rename one"
+                        .into(),
+                ),
+            ));
+        }
+        if !valid_id(&r.id) {
+            errors.push(err(
+                "",
+                format!(
+                    "rule id `{}` must be lower-case letters, digits and dashes",
+                    r.id
+                ),
+                "rule id",
+                None,
+            ));
+        }
+        match compile_rule(&def, r, name, &err) {
+            Ok(rule) => rules.push(rule),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    RuleError::collect(errors)?;
+    Ok((info, rules))
+}
+
+type ErrFn<'a> = dyn Fn(&str, String, &str, Option<String>) -> RuleError + 'a;
+
+fn normalized_list(
+    items: &[String],
+    what: &str,
+    err: &ErrFn<'_>,
+    errors: &mut Vec<RuleError>,
+) -> Vec<String> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let n = normalize_str(item);
+        if n.trim().is_empty() {
+            errors.push(err(
+                what,
+                format!("empty phrase in `{what}`"),
+                "empty phrase",
+                None,
+            ));
+        } else {
+            out.push(n);
+        }
+    }
+    out
+}
+
+fn compile_rule(
+    pack: &PackDef,
+    r: &RuleDef,
+    name: &str,
+    err: &ErrFn<'_>,
+) -> Result<Rule, Vec<RuleError>> {
+    let mut errors = Vec::new();
+    if r.law.is_empty() {
+        errors.push(err(
+            "law",
+            format!("rule `{}` cites no law", r.id),
+            "law: []",
+            Some("every rule names the article(s) it enforces".into()),
+        ));
+    }
+    let matcher = r.matcher.clone().unwrap_or_default();
+    let keywords_raw = matcher.keywords.clone().unwrap_or_default();
+    let regexes = matcher.regex.clone().unwrap_or_default();
+    if matcher.keywords.as_ref().is_some_and(|k| k.is_empty()) {
+        errors.push(err(
+            "keywords",
+            format!("rule `{}` has an empty keyword list", r.id),
+            "empty list",
+            Some("list at least one phrase, or remove `keywords`".into()),
+        ));
+    }
+    if matcher.regex.as_ref().is_some_and(|k| k.is_empty()) {
+        errors.push(err(
+            "regex",
+            format!("rule `{}` has an empty regex list", r.id),
+            "empty list",
+            None,
+        ));
+    }
+    if keywords_raw.is_empty() && regexes.is_empty() && r.matcher.is_none() {
+        errors.push(err(
+            "",
+            format!(
+                "rule `{}` has nothing to match (`match.keywords` or `match.regex`)",
+                r.id
+            ),
+            "this rule",
+            None,
+        ));
+    }
+    let keywords = normalized_list(&keywords_raw, "keywords", err, &mut errors);
+    for re in &regexes {
+        if let Err(msg) = check_regex(re) {
+            errors.push(err(
+                re,
+                format!("bad regex in rule `{}`: {msg}", r.id),
+                "this regex",
+                None,
+            ));
+        }
+    }
+    let unless = r.unless.clone().unwrap_or_default();
+    let inside = normalized_list(&unless.inside, "inside", err, &mut errors);
+    let after = normalized_list(&unless.after, "after", err, &mut errors);
+    let (near, near_window) = match &unless.near {
+        Some(n) => (normalized_list(&n.any, "near", err, &mut errors), n.window),
+        None => (Vec::new(), 0),
+    };
+    let mut examples = Vec::new();
+    if r.examples.flag.is_empty() || r.examples.pass.is_empty() {
+        errors.push(err(
+            "examples",
+            format!(
+                "rule `{}` needs at least one `flag` and one `pass` example",
+                r.id
+            ),
+            "examples",
+            Some("examples are the rule's tests: `rules test` runs them".into()),
+        ));
+    }
+    for (raw, must_flag) in r
+        .examples
+        .flag
+        .iter()
+        .map(|e| (e, true))
+        .chain(r.examples.pass.iter().map(|e| (e, false)))
+    {
+        match parse_example(raw) {
+            Ok((_, spans)) if must_flag && spans.is_empty() => errors.push(err(
+                raw,
+                format!("`flag` example of rule `{}` has no «» span markers", r.id),
+                "no «» markers",
+                Some("mark each expected finding: 这是全网«最好»的面霜".into()),
+            )),
+            Ok((_, spans)) if !must_flag && !spans.is_empty() => errors.push(err(
+                raw,
+                format!("`pass` example of rule `{}` has «» markers", r.id),
+                "markers in a pass example",
+                Some("a pass example must yield no finding; remove the markers".into()),
+            )),
+            Ok((text, expected)) => examples.push(Example {
+                raw: raw.clone(),
+                text,
+                expected,
+                must_flag,
+            }),
+            Err(msg) => errors.push(err(
+                raw,
+                format!("example of rule `{}`: {msg}", r.id),
+                "example",
+                None,
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        meta: Arc::new(RuleMeta {
+            id: format!("{}/{}", pack.pack, r.id),
+            title: r.title.clone(),
+            category: r.category,
+            severity: r.severity,
+            law: r.law.clone(),
+            help: r.help.clone(),
+        }),
+        message: r.message.clone(),
+        scope: r.scope.clone().unwrap_or_default(),
+        products: r
+            .when
+            .as_ref()
+            .map(|w| w.product.clone())
+            .unwrap_or_default(),
+        keywords,
+        regexes,
+        inside,
+        after,
+        near,
+        near_window,
+        examples,
+        source: name.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"pack: t
+rules:
+  - id: best
+    title: 绝对化用语
+    category: absolute-terms
+    severity: error
+    law: ["广告法 第九条第三项"]
+    message: "绝对化用语「{matched}」"
+    help: 改写
+    match:
+      keywords: [最好]
+    unless:
+      inside: [最好不要]
+    examples:
+      flag: ["这是«最好»的"]
+      pass: ["最好不要买"]
+"#;
+
+    fn err_line(src: &str) -> (usize, String) {
+        match compile_pack("p.yaml", src) {
+            Err(RuleError::Invalid(e)) => (e.line, e.message),
+            Err(RuleError::Many { errors }) => match &errors[0] {
+                RuleError::Invalid(e) => (e.line, e.message.clone()),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn compiles_a_good_pack() {
+        let (info, rules) = compile_pack("p.yaml", GOOD).unwrap();
+        assert_eq!(info.id, "t");
+        assert_eq!(rules[0].meta.id, "t/best");
+        assert_eq!(rules[0].examples.len(), 2);
+        assert_eq!(rules[0].examples[0].text, "这是最好的");
+        assert_eq!(rules[0].examples[0].expected, vec![6..12]);
+    }
+
+    #[test]
+    fn unknown_field_points_at_its_line() {
+        let src = GOOD.replace("    unless:", "    unles:");
+        let (line, msg) = err_line(&src);
+        assert_eq!(line, 12, "{msg}");
+        assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    #[test]
+    fn bad_regex_points_at_its_line() {
+        let src = GOOD.replace(
+            "keywords: [最好]",
+            "keywords: [最好]\n      regex: ['史上最(']",
+        );
+        let (line, msg) = err_line(&src);
+        assert_eq!(line, 12, "{msg}");
+        assert!(msg.contains("bad regex"), "{msg}");
+    }
+
+    #[test]
+    fn unicode_word_boundary_is_rejected() {
+        assert!(check_regex(r"\bcure\b").is_err());
+        assert!(check_regex(r"(?-u:\b)cure(?-u:\b)").is_ok());
+    }
+
+    #[test]
+    fn empty_keywords_and_missing_markers_and_duplicates() {
+        let (line, msg) = err_line(&GOOD.replace("keywords: [最好]", "keywords: []"));
+        assert_eq!(line, 11, "{msg}");
+        let (line, msg) =
+            err_line(&GOOD.replace("flag: [\"这是«最好»的\"]", "flag: [\"这是最好的\"]"));
+        assert_eq!(line, 15, "{msg}");
+        assert!(msg.contains("no «» span markers"));
+        let doubled = format!("{GOOD}{}", &GOOD[GOOD.find("  - id").unwrap()..]);
+        let (line, msg) = err_line(&doubled);
+        assert_eq!(line, 17, "{msg}");
+        assert!(msg.contains("duplicate rule id"));
+    }
+
+    #[test]
+    fn example_markers() {
+        assert_eq!(
+            parse_example("a«b»c«d»").unwrap(),
+            ("abcd".to_string(), vec![1..2, 3..4])
+        );
+        assert!(parse_example("a«b").is_err());
+        assert!(parse_example("a»b").is_err());
+        assert!(parse_example("«»").is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! Inputs: bytes -> decoded text -> `Document` (text, kind, and for transcripts the cue times).
+
+pub mod decode;
+
+use std::ops::Range;
+use std::path::Path;
+
+use crate::error::InputError;
+use crate::rules::schema::{ProductCategory, Scope};
+
+/// Largest input read whole; larger files are reported, not scanned (offsets are kept in 32 bits).
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// A transcript cue or ASR segment: its byte range in `Document::text` and its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// Byte range of the cue text inside the joined document text.
+    pub range: Range<usize>,
+    /// Start time in milliseconds.
+    pub start_ms: u64,
+    /// End time in milliseconds.
+    pub end_ms: u64,
+}
+
+/// One input, ready to scan.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path as displayed.
+    pub path: String,
+    /// Script, transcript or listing.
+    pub kind: Scope,
+    /// Decoded text; every span refers to it.
+    pub text: String,
+    /// Cues, sorted by range (transcripts only).
+    pub segments: Vec<Segment>,
+    /// Product categories the input is about.
+    pub products: Vec<ProductCategory>,
+}
+
+impl Document {
+    /// A plain-text document.
+    pub fn script(path: impl Into<String>, text: impl Into<String>) -> Document {
+        Document {
+            path: path.into(),
+            kind: Scope::Script,
+            text: text.into(),
+            segments: Vec::new(),
+            products: Vec::new(),
+        }
+    }
+
+    /// The start of the cue holding `span.start` and the end of the cue holding the end of the span.
+    pub fn time_of(&self, span: Range<usize>) -> Option<(u64, u64)> {
+        let find = |at: usize| {
+            let i = self.segments.partition_point(|s| s.range.end <= at);
+            self.segments.get(i).or_else(|| self.segments.last())
+        };
+        let first = find(span.start)?;
+        let last = find(span.end.saturating_sub(1).max(span.start))?;
+        Some((first.start_ms, last.end_ms.max(first.start_ms)))
+    }
+}
+
+/// What kind of input a path is, by its name; `None` for files a folder walk does not pick up.
+pub fn kind_for_path(path: &Path) -> Option<Scope> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let ext = name.rsplit('.').next()?;
+    match ext {
+        "txt" | "md" | "markdown" => Some(Scope::Script),
+        _ => None,
+    }
+}
+
+/// Why a file was not scanned, without being an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// It holds NUL bytes: not text.
+    Binary,
+}
+
+/// The outcome of reading one input.
+#[derive(Debug)]
+pub enum Loaded {
+    /// Ready to scan.
+    Doc(Document),
+    /// Not text; listed in the report.
+    Skipped(SkipReason),
+}
+
+/// Turns raw bytes of a named input into a document (decoding, format parsing).
+pub fn load_bytes(
+    display: &str,
+    kind: Scope,
+    bytes: &[u8],
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<Loaded, InputError> {
+    let err = |message: String| InputError {
+        path: display.to_string(),
+        message,
+    };
+    if forced_encoding.is_none() && decode::looks_binary(bytes) {
+        return Ok(Loaded::Skipped(SkipReason::Binary));
+    }
+    let text = decode::decode(bytes, forced_encoding).map_err(err)?;
+    Ok(Loaded::Doc(Document {
+        path: display.to_string(),
+        kind,
+        text,
+        segments: Vec::new(),
+        products: Vec::new(),
+    }))
+}
+
+/// Reads a file from disk. Never writes to it.
+pub fn load_path(
+    path: &Path,
+    display: &str,
+    kind: Scope,
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<Loaded, InputError> {
+    let err = |message: String| InputError {
+        path: display.to_string(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "file is {} bytes, larger than the {} byte limit",
+            meta.len(),
+            MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    load_bytes(display, kind, &bytes, forced_encoding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_of_spans_cues() {
+        let doc = Document {
+            path: "a.srt".into(),
+            kind: Scope::Transcript,
+            text: "全网\n最低价".into(),
+            segments: vec![
+                Segment {
+                    range: 0..6,
+                    start_ms: 1000,
+                    end_ms: 2000,
+                },
+                Segment {
+                    range: 7..16,
+                    start_ms: 2000,
+                    end_ms: 3500,
+                },
+            ],
+            products: vec![],
+        };
+        assert_eq!(doc.time_of(0..16), Some((1000, 3500)));
+        assert_eq!(doc.time_of(7..10), Some((2000, 3500)));
+    }
+}
