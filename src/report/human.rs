@@ -130,6 +130,7 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
                         .render_report(&mut s, &diag)
                         .map_err(io::Error::other)?;
                     out.write_all(s.as_bytes())?;
+                    out.write_all(b"\n")?;
                 }
             }
             None => {
