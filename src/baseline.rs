@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -104,13 +104,23 @@ pub fn fingerprint(text: &str, f: &Finding) -> String {
     )
 }
 
-/// The path key of a file: relative to the baseline's folder when it lies below it, else as displayed.
+/// The path key of a file: relative to the baseline's folder (with `..` where needed), so the baseline applies
+/// whatever folder livelint runs from; as displayed when there is no relative path (stdin, another drive).
 fn path_key(base_dir: &Path, fs_path: &Path, display: &str) -> String {
     let abs = absolute(fs_path);
-    match abs.strip_prefix(base_dir) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().replace('\\', "/"),
-        _ => display.to_string(),
+    let a: Vec<Component> = abs.components().collect();
+    let b: Vec<Component> = base_dir.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 || common == a.len() {
+        return display.to_string();
     }
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(
+        a[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// Entries of one file's findings, in finding order, with occurrence counters.
@@ -202,6 +212,7 @@ impl Baseline {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
+        std::fs::create_dir_all(&dir).map_err(out)?;
         let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
         let mut json =
             serde_json::to_vec_pretty(self).map_err(|e| out(std::io::Error::other(e)))?;
@@ -277,6 +288,19 @@ mod tests {
         let fb = scan(b);
         assert_eq!(fingerprint(a, &fa[0]), "这是全网«最好»的面霜");
         assert_eq!(fingerprint(a, &fa[0]), fingerprint(b, &fb[0]));
+    }
+
+    #[test]
+    fn path_keys_are_relative_to_the_baseline_folder() {
+        let base = absolute(Path::new("/srv/proj/base"));
+        assert_eq!(
+            path_key(&base, Path::new("/srv/proj/a.txt"), "x"),
+            "../a.txt"
+        );
+        assert_eq!(
+            path_key(&base, Path::new("/srv/proj/base/s/b.txt"), "x"),
+            "s/b.txt"
+        );
     }
 
     #[test]
