@@ -130,8 +130,13 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     let mut settings = workflow::settings(&args.config)?;
     settings.force_exclude = args.force_exclude;
     if args.stream {
+        if args.paths.len() > 1 {
+            return Err(AppError::Usage(
+                "--stream reads one stream: `-` for stdin or one saved log".into(),
+            ));
+        }
         return watch(&WatchArgs {
-            input: PathBuf::from("-"),
+            input: args.paths.first().cloned().unwrap_or_else(|| "-".into()),
             rules: args.rules.clone(),
             config: args.config.clone(),
             format: match args.format {
@@ -157,8 +162,9 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
     };
-    let keep_source =
-        format == Format::Human || baseline_file.is_some() || args.write_baseline.is_some();
+    let keep_source = format == Format::Human;
+    // Baselines fingerprint the text around each finding.
+    let keep_text = keep_source || baseline_file.is_some() || args.write_baseline.is_some();
 
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -213,7 +219,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             .par_iter()
             .map(|input| {
                 let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
-                scan_one(&engine, loaded, &input.display, keep_source, &settings)
+                scan_one(&engine, loaded, &input.display, keep_text, &settings)
             })
             .collect()
     });
@@ -229,7 +235,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 .map(|f| {
                     let kind = source::kind_for_path(&f.path).unwrap_or(Scope::Script);
                     let loaded = source::load_bytes(&f.display, kind, &f.bytes, forced);
-                    scan_one(&engine, loaded, &f.display, keep_source, &settings)
+                    scan_one(&engine, loaded, &f.display, keep_text, &settings)
                 })
                 .collect::<Vec<_>>()
         }));
@@ -247,7 +253,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             &engine,
             loaded,
             &args.stdin_name,
-            keep_source,
+            keep_text,
             &settings,
         ));
     }
@@ -280,7 +286,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         args.write_baseline.as_deref(),
         baseline_file.as_deref(),
     )?;
-    if format != Format::Human {
+    if !keep_source {
         for f in &mut report.files {
             f.source = None;
         }

@@ -319,8 +319,13 @@ fn yaml_error(name: &str, src: &str, e: &serde_yaml::Error) -> AppError {
     let msg = e.to_string();
     // serde_yaml appends " at line L column C"; our prefix already says where.
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    let offset = e.location().map_or(0, |l| l.index());
-    config_error(name, src, offset, 1, msg, "here", None)
+    let offset = e.location().map_or(0, |l| l.index()).min(src.len());
+    // Underline the key or value that starts there, not just its first character.
+    let len = src[offset..]
+        .find([':', '\n', ',', ']'])
+        .unwrap_or(0)
+        .max(1);
+    config_error(name, src, offset, len, msg, "here", None)
 }
 
 fn globs(name: &str, src: &str, patterns: &[String]) -> Result<Option<GlobSet>, AppError> {

@@ -395,6 +395,43 @@ fn config_overrides_disables_and_allowed_names_flow_into_findings() {
     assert_eq!(json(&out)["summary"]["findings"], 0);
 }
 
+const TEAM_PACK: &str = r#"pack: team
+rules:
+  - id: miracle
+    title: 神奇功效
+    category: exaggerated-efficacy
+    severity: warning
+    law: ["广告法 第二十八条"]
+    message: "「{matched}」"
+    help: 删掉
+    match: { keywords: [神奇] }
+    examples: { flag: ["«神奇»面霜"], pass: ["普通面霜"] }
+"#;
+
+#[test]
+fn config_rule_folders_are_relative_to_the_config_file() {
+    let r = Repo::new();
+    r.write(
+        "team/.livelint.yaml",
+        "rules: [packs]\nallow-names: [神奇宝贝]\n",
+    );
+    r.write("team/packs/team.yaml", TEAM_PACK);
+    r.write("team/scripts/a.txt", "神奇面霜\n神奇宝贝卡片\n");
+    let out = r
+        .livelint_in(&r.dir.join("team/scripts"))
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(rules_of(&v), vec!["team/miracle"], "{v}");
+    assert_eq!(v["findings"][0]["line"], 1);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail by default"
+    );
+}
+
 #[test]
 fn config_errors_point_at_the_line() {
     let r = Repo::new();
@@ -644,4 +681,33 @@ fn pre_commit_framework_manifest_is_well_formed() {
     assert_eq!(hook["language"].as_str(), Some("rust"));
     assert_eq!(hook["entry"].as_str(), Some("livelint check"));
     assert_eq!(hook["types"][0].as_str(), Some("text"));
+}
+
+#[test]
+fn snapshot_of_a_config_error() {
+    let r = Repo::new();
+    r.write(
+        ".livelint.yaml",
+        "# team settings\nfail-on: error\nexlude: [drafts]\n",
+    );
+    let out = r.livelint().args(["check", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(stderr(&out));
+}
+
+#[test]
+fn snapshot_of_suppression_diagnostics() {
+    let r = Repo::new();
+    r.write(
+        "a.md",
+        "<!-- livelint: allow zh-ad-law/absolute-grade -->\n顶级享受\n\n\
+         <!-- livelint: allow zh-ad-law/absolute-superlatives reason=\"旧稿\" -->\n今天很开心\n",
+    );
+    let out = r
+        .livelint()
+        .args(["check", "a.md", "--no-timing", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&out));
 }
