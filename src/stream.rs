@@ -196,15 +196,15 @@ impl<'a> Watcher<'a> {
             }
             self.printed.push((Arc::from(f.rule.id.as_str()), s, e));
             let map = |lc: LineCol| {
-                let l = lines[(lc.line - 1).min(lines.len() - 1)];
+                let l = lines[lc.line.saturating_sub(1).min(lines.len() - 1)];
                 LineCol {
                     line: l.line,
                     column: lc.column + l.column_offset,
                 }
             };
             let (first, last) = (
-                lines[(f.start.line - 1).min(lines.len() - 1)],
-                lines[(f.end.line - 1).min(lines.len() - 1)],
+                lines[f.start.line.saturating_sub(1).min(lines.len() - 1)],
+                lines[f.end.line.saturating_sub(1).min(lines.len() - 1)],
             );
             f.time = match (first.time, last.time) {
                 (Some(a), Some(b)) => Some(TimeRange {

@@ -140,3 +140,75 @@ fn a_clean_stream_prints_only_the_summary() {
     );
     assert_eq!(code, Some(0));
 }
+
+/// The stream finds what a whole-file check finds: nothing missed at line breaks, nothing printed twice.
+#[test]
+fn stream_and_whole_file_check_agree() {
+    let pieces = [
+        "家人们晚上好今天给大家带来一款面霜",
+        "这是全网最",
+        "好的面霜真的",
+        "最近好多人问我这个价格",
+        "顶级享受限时优惠",
+        "不得说最好",
+        "史上最",
+        "强的产品",
+        "我们是首",
+        "家做这个的",
+    ];
+    let mut seed: u64 = 7;
+    let mut text = String::new();
+    for _ in 0..400 {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        text.push('\n');
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("asr.txt");
+    std::fs::write(&path, &text).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("livelint"))
+            .args(args)
+            .arg(&path)
+            .args(["--no-config"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let key = |f: &serde_json::Value| {
+        (
+            f["rule"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap(),
+            f["column"].as_u64().unwrap(),
+            f["end_line"].as_u64().unwrap(),
+            f["end_column"].as_u64().unwrap(),
+        )
+    };
+    let batch: serde_json::Value =
+        serde_json::from_str(&run(&["check", "--format", "json"])).unwrap();
+    let mut want: Vec<_> = batch["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+    let mut got: Vec<_> = run(&["watch", "--format", "jsonl"])
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "finding")
+        .map(|v| key(&v))
+        .collect();
+    want.sort();
+    got.sort();
+    assert!(
+        want.len() > 50,
+        "the sample has findings across line breaks"
+    );
+    assert!(
+        want.iter().any(|k| k.1 != k.3),
+        "some findings span two lines"
+    );
+    assert_eq!(got, want);
+}

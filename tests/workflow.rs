@@ -202,6 +202,33 @@ fn the_staged_side_is_judged_not_the_working_tree() {
 }
 
 #[test]
+fn commit_all_and_partial_commits_are_judged_on_what_they_commit() {
+    let r = Repo::new();
+    r.write("a.txt", CLEAN);
+    r.write("b.txt", CLEAN);
+    r.git_ok(&["add", "."]);
+    r.git_ok(&["commit", "-q", "-m", "init"]);
+    r.livelint().args(["hook", "install"]).assert().success();
+    // `commit -a` stages the working tree for the hook (git hands it a temporary index).
+    r.write("a.txt", BAD);
+    let out = r.git(&["commit", "-q", "-a", "-m", "all"]);
+    assert!(
+        !out.status.success(),
+        "commit -a of a violation went through"
+    );
+    // A partial commit of a clean file passes although another file on disk is bad.
+    r.write("b.txt", "家人们晚上好\n今天天气不错\n");
+    let out = r.git(&["commit", "-q", "-m", "only b", "--", "b.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = r.git(&["commit", "-q", "-m", "only a", "--", "a.txt"]);
+    assert!(
+        !out.status.success(),
+        "partial commit of a violation went through"
+    );
+    assert_eq!(r.commits(), 2);
+}
+
+#[test]
 fn staged_deletions_and_unknown_kinds_are_not_audited() {
     let r = Repo::new();
     r.write("a.txt", CLEAN);
