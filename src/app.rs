@@ -195,6 +195,10 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     walked
         .inputs
         .retain(|i| !settings.excludes(&i.path, file_paths.contains(&i.path)));
+    // The baseline is livelint's own file, not an input, whatever its extension.
+    for b in [&baseline_file, &args.write_baseline].into_iter().flatten() {
+        walked.inputs.retain(|i| !same_file(&i.path, b));
+    }
     if let Some(out) = &args.output {
         if let Some(input) = walked.inputs.iter().find(|i| same_file(&i.path, out)) {
             return Err(AppError::Usage(format!(
