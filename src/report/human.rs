@@ -85,6 +85,10 @@ fn header(path: &str, f: &Finding) -> String {
 }
 
 fn help_text(f: &Finding) -> String {
+    if f.rule.law.is_empty() {
+        // Built-in checks (suppressions) enforce no law.
+        return f.rule.help.clone();
+    }
     format!("{}\nlaw: {}", f.rule.help, f.rule.law.join("; "))
 }
 
