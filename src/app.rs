@@ -132,8 +132,12 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     let format = match args.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Github => Format::Github,
     };
-    let keep_source = format == Format::Human;
+    let keep_source = format.needs_source();
 
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
