@@ -136,5 +136,22 @@ mod tests {
         assert!(lines[3]
             .starts_with("::error file=scripts/gone.txt,title=livelint%3A unreadable input::"));
         assert_eq!(lines.len(), 6);
+        assert!(lines[0].contains("「NO.1」 [00:12:03.400 --> 00:12:05.100]%0A"));
+    }
+
+    #[test]
+    fn a_finding_across_lines_has_no_columns() {
+        let mut report = sample_report();
+        let f = &mut report.files[1].findings[0];
+        f.end.line += 1;
+        f.end.column = 2;
+        let mut buf = Vec::new();
+        render(&report, &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            line.starts_with("::error file=scripts/a.txt,line=2,endLine=3,title="),
+            "{line}"
+        );
     }
 }

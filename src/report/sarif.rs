@@ -421,6 +421,17 @@ mod tests {
             .map(|r| r["level"].as_str().unwrap())
             .collect();
         assert_eq!(levels, ["note", "error", "warning"]);
+        let results = &v["runs"][0]["results"];
+        assert_eq!(results[0]["properties"]["time"]["start"], "00:12:03.400");
+        assert_eq!(results[0]["properties"]["time"]["end"], "00:12:05.100");
+        assert!(
+            results[1].get("properties").is_none(),
+            "no time for scripts"
+        );
+        assert_eq!(
+            results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "live/%E5%9B%9E%E6%94%BE%201.srt"
+        );
     }
 
     #[test]
@@ -436,6 +447,23 @@ mod tests {
             "scripts/gone.txt"
         );
         assert_eq!(n[1]["level"], "note");
+    }
+
+    #[test]
+    fn sample_logs_are_valid_against_the_schema() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../tests/data/sarif-schema-2.1.0.json")).unwrap();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        let mut without_source = sample_report();
+        without_source.files[0].source = None;
+        for report in [sample_report(), without_source, Report::default()] {
+            let log = sarif(&report);
+            let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+            assert_eq!(errors, Vec::<String>::new());
+        }
     }
 
     #[test]
