@@ -9,7 +9,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, FormatArg, RuleArgs, RulesCommand};
-use crate::engine::Engine;
+use crate::engine::crosscheck::{CrossChecker, ProductIndex};
+use crate::engine::{listing, Engine};
 use crate::error::{AppError, InputError};
 use crate::examples::run_examples;
 use crate::finding::Severity;
@@ -80,6 +81,7 @@ enum Outcome {
 
 fn scan_one(
     engine: &Engine,
+    xcheck: &CrossChecker<'_>,
     loaded: Result<Loaded, InputError>,
     display: &str,
     keep_source: bool,
@@ -90,8 +92,13 @@ fn scan_one(
             path: display.to_string(),
             reason: "binary file".into(),
         }),
-        Ok(Loaded::Doc(doc)) => match engine.scan_document(&doc) {
-            Ok(findings) => {
+        Ok(Loaded::Doc(mut doc)) => match xcheck
+            .tie(&mut doc)
+            .map(|tie| (engine.scan_document(&doc), tie))
+        {
+            Err(e) => Outcome::Error(e),
+            Ok((Ok(mut findings), tie)) => {
+                xcheck.check(&doc, &tie, &mut findings);
                 let bytes = doc.text.len() as u64;
                 Outcome::File(
                     FileReport {
@@ -102,7 +109,7 @@ fn scan_one(
                     bytes,
                 )
             }
-            Err(e) => Outcome::Error(InputError {
+            Ok((Err(e), _)) => Outcome::Error(InputError {
                 path: display.to_string(),
                 message: format!("scan failed: {e}"),
             }),
@@ -165,16 +172,54 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 args.jobs.unwrap_or(0)
             ))
         })?;
+    let date = match &args.date {
+        Some(d) => crate::source::listing::Date::parse(d)
+            .ok_or_else(|| AppError::Usage(format!("--date {d}: expected YYYY-MM-DD")))?,
+        None => crate::source::listing::Date::today(),
+    };
+    // Listings first: scripts and transcripts are checked against the products they describe.
+    let (listing_inputs, doc_inputs): (Vec<_>, Vec<_>) =
+        walked.inputs.iter().partition(|i| i.kind == Scope::Listing);
+    let candidates: Vec<(PathBuf, String)> = listing_inputs
+        .iter()
+        .map(|i| (i.path.clone(), i.display.clone()))
+        .collect();
+    let listings = pool.install(|| listing::load_all(&args.listings, &candidates, forced));
+    let (index, index_errors) = ProductIndex::new(&listings.files);
+    let xcheck = CrossChecker::new(engine.rules(), &index, args.product.as_deref(), date)
+        .map_err(AppError::Usage)?;
     let mut outcomes: Vec<Outcome> = pool.install(|| {
-        walked
-            .inputs
+        let mut out: Vec<Outcome> = listings
+            .files
             .par_iter()
-            .map(|input| {
-                let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
-                scan_one(&engine, loaded, &input.display, keep_source)
+            .map(|f| match listing::scan_listing(&engine, f) {
+                Ok(findings) => Outcome::File(
+                    FileReport {
+                        path: f.path.clone(),
+                        source: keep_source.then(|| Arc::from(f.text.as_str())),
+                        findings,
+                    },
+                    f.text.len() as u64,
+                ),
+                Err(e) => Outcome::Error(InputError {
+                    path: f.path.clone(),
+                    message: format!("scan failed: {e}"),
+                }),
             })
-            .collect()
+            .collect();
+        out.par_extend(doc_inputs.par_iter().map(|input| {
+            let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
+            scan_one(&engine, &xcheck, loaded, &input.display, keep_source)
+        }));
+        out
     });
+    outcomes.extend(
+        listings
+            .errors
+            .into_iter()
+            .chain(index_errors)
+            .map(Outcome::Error),
+    );
     if use_stdin {
         let mut bytes = Vec::new();
         io::stdin()
@@ -184,7 +229,13 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 source,
             })?;
         let loaded = source::load_bytes(&args.stdin_name, Scope::Script, &bytes, forced);
-        outcomes.push(scan_one(&engine, loaded, &args.stdin_name, keep_source));
+        outcomes.push(scan_one(
+            &engine,
+            &xcheck,
+            loaded,
+            &args.stdin_name,
+            keep_source,
+        ));
     }
 
     let mut report = Report {

@@ -70,6 +70,12 @@ pub struct Rule {
     pub examples: Vec<Example>,
     /// The pack file.
     pub source: String,
+    /// A listing rule (`field:`), checked on products instead of text.
+    pub field: Option<crate::engine::listing::FieldCheck>,
+    /// A cross-check (`claim:`), checked on scripts and transcripts tied to a product.
+    pub claim: Option<crate::engine::crosscheck::ClaimCheck>,
+    /// `examples.listing` and `examples.date` of a `claim:` rule.
+    pub example_listing: Option<(String, String)>,
 }
 
 /// Splits an example into text and «marked» spans.
@@ -198,7 +204,8 @@ pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), Rule
     Ok((info, rules))
 }
 
-type ErrFn<'a> = dyn Fn(&str, String, &str, Option<String>) -> RuleError + 'a;
+/// Builds an error pointing at `needle` inside the rule being compiled.
+pub(crate) type ErrFn<'a> = dyn Fn(&str, String, &str, Option<String>) -> RuleError + 'a;
 
 fn normalized_list(
     items: &[String],
@@ -257,11 +264,59 @@ fn compile_rule(
             None,
         ));
     }
-    if keywords_raw.is_empty() && regexes.is_empty() && r.matcher.is_none() {
+    let kinds = [r.matcher.is_some(), r.field.is_some(), r.claim.is_some()];
+    if kinds.iter().filter(|k| **k).count() > 1 {
         errors.push(err(
             "",
             format!(
-                "rule `{}` has nothing to match (`match.keywords` or `match.regex`)",
+                "rule `{}` has more than one of `match`, `field` and `claim`",
+                r.id
+            ),
+            "this rule",
+            Some("a text rule has `match`, a listing rule `field`, a cross-check `claim`".into()),
+        ));
+    }
+    if (r.field.is_some() || r.claim.is_some()) && r.unless.is_some() {
+        errors.push(err(
+            "unless",
+            format!("rule `{}`: `unless` applies to `match` rules only", r.id),
+            "unless",
+            None,
+        ));
+    }
+    let field = match &r.field {
+        Some(f) => crate::engine::listing::compile_field(f, &r.examples, err)
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+        None => None,
+    };
+    let claim = match &r.claim {
+        Some(c) => crate::engine::crosscheck::compile_claim(c, &r.examples, err)
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+        None => None,
+    };
+    if r.claim.is_none() && (r.examples.listing.is_some() || r.examples.date.is_some()) {
+        errors.push(err(
+            "examples",
+            format!(
+                "rule `{}`: `examples.listing` and `examples.date` are for `claim` rules",
+                r.id
+            ),
+            "examples",
+            None,
+        ));
+    }
+    if keywords_raw.is_empty()
+        && regexes.is_empty()
+        && r.matcher.is_none()
+        && r.field.is_none()
+        && r.claim.is_none()
+    {
+        errors.push(err(
+            "",
+            format!(
+                "rule `{}` has nothing to match (`match.keywords`, `match.regex`, `field` or `claim`)",
                 r.id
             ),
             "this rule",
@@ -359,6 +414,14 @@ fn compile_rule(
         near_window,
         examples,
         source: name.to_string(),
+        field,
+        claim,
+        example_listing: r.claim.as_ref().map(|_| {
+            (
+                r.examples.listing.clone().unwrap_or_default(),
+                r.examples.date.clone().unwrap_or_default(),
+            )
+        }),
     })
 }
 
