@@ -155,6 +155,12 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         .collect();
     let walked = walk::walk(&file_paths);
     if let Some(out) = &args.output {
+        if let Some(l) = args.listings.iter().find(|l| same_file(l, out)) {
+            return Err(AppError::Usage(format!(
+                "--output {} is one of the listings; livelint never writes to its inputs",
+                l.display()
+            )));
+        }
         if let Some(input) = walked.inputs.iter().find(|i| same_file(&i.path, out)) {
             return Err(AppError::Usage(format!(
                 "--output {} is one of the audited files; livelint never writes to its inputs",
@@ -414,6 +420,16 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
         s.push_str("applies to products: ");
         let names: Vec<String> = rule.products.iter().map(|p| format!("{p:?}")).collect();
         s.push_str(&names.join(", "));
+        s.push('\n');
+    }
+    if let Some(f) = &rule.field {
+        s.push_str(&format!("listing field: {}\n", f.path_text));
+    }
+    if let Some((listing, date)) = &rule.example_listing {
+        s.push_str(&format!("examples are checked against: {listing}"));
+        if !date.is_empty() {
+            s.push_str(&format!(" (broadcast date {date})"));
+        }
         s.push('\n');
     }
     s.push_str("examples:\n");

@@ -343,6 +343,31 @@ fn unknown_products_are_reported() {
 }
 
 #[test]
+fn a_product_id_defined_twice_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.listing.yaml");
+    std::fs::copy("fixtures/listings/catalog.yaml", &copy).unwrap();
+    let (code, r) = check_json(&[
+        "fixtures/listings/catalog.yaml",
+        copy.to_str().unwrap(),
+        "--listings",
+        "fixtures/listings/catalog.yaml",
+    ]);
+    assert_eq!(code, 2);
+    let errs = errors(&r);
+    assert_eq!(
+        errs.len(),
+        1,
+        "the same file named twice is read once: {errs:?}"
+    );
+    assert!(
+        errs[0].contains("line 3, column 9: product id `mango-01` is already defined in")
+            && errs[0].contains("copy.listing.yaml"),
+        "{errs:?}"
+    );
+}
+
+#[test]
 fn aliases_tie_scripts_and_set_the_product_category_for_text_rules() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("food.yaml");
@@ -394,7 +419,7 @@ fn listing_and_claim_rule_examples_run_in_rules_test() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains("63 passed, 0 failed (23 rules)"),
+        stdout.contains("65 passed, 0 failed (23 rules)"),
         "{stdout}"
     );
 

@@ -23,6 +23,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
 
+use super::context::{is_clause_end, AFTER_WINDOW};
 use super::listing::{finish, fmt_num, push_outcome, raw_finding, render};
 use crate::error::{InputError, RuleError};
 use crate::examples::ExampleRun;
@@ -122,16 +123,20 @@ struct ClaimEntryParams {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct CredentialClaimParams {
     claims: Vec<ClaimEntryParams>,
+    #[serde(default)]
+    unless_after: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct EfficacyParams {
     words: Vec<String>,
     categories: Vec<ProductCategory>,
+    #[serde(default)]
+    unless_after: Vec<String>,
 }
 
 /// What backs a claimed credential.
@@ -183,13 +188,20 @@ pub enum ClaimCheck {
         mismatch: Mismatch,
     },
     /// Claimed credentials vs `credentials`.
-    CredentialClaim(Vec<ClaimEntry>),
+    CredentialClaim {
+        /// The claims and what backs each.
+        entries: Vec<ClaimEntry>,
+        /// Negations (不是, 不能说) that void a claim later in the same clause.
+        unless_after: Vec<String>,
+    },
     /// Efficacy words vs category.
     EfficacyCategory {
         /// The efficacy words.
         re: Regex,
         /// Categories for which they are findings.
         categories: Vec<ProductCategory>,
+        /// Negations that void a claim later in the same clause.
+        unless_after: Vec<String>,
     },
 }
 
@@ -296,7 +308,10 @@ pub(crate) fn compile_claim(
                     label: c.label,
                 });
             }
-            Ok(ClaimCheck::CredentialClaim(entries))
+            Ok(ClaimCheck::CredentialClaim {
+                entries,
+                unless_after: p.unless_after.iter().map(|w| normalize_str(w)).collect(),
+            })
         }),
         "efficacy-category" => params::<EfficacyParams>(def).and_then(|p| {
             if p.words.is_empty() || p.categories.is_empty() {
@@ -305,6 +320,7 @@ pub(crate) fn compile_claim(
             Ok(ClaimCheck::EfficacyCategory {
                 re: Regex::new(&alternation(&p.words)).map_err(|e| e.to_string())?,
                 categories: p.categories,
+                unless_after: p.unless_after.iter().map(|w| normalize_str(w)).collect(),
             })
         }),
         other => {
@@ -491,6 +507,8 @@ pub struct Tie {
     forced: Option<usize>,
     /// Broadcast date.
     pub date: Option<Date>,
+    /// The document's normalized text, when tying needed it (reused by the checks).
+    norm: Option<Normalized>,
 }
 
 impl Tie {
@@ -627,6 +645,7 @@ impl<'a> CrossChecker<'a> {
                     tie.products.push(owner);
                 }
             }
+            tie.norm = Some(norm);
         }
         for &p in &tie.products {
             let c = self.index.products[p].product.category();
@@ -715,10 +734,17 @@ fn claim_findings<'r>(
     tie: &Tie,
     index: &ProductIndex,
 ) -> Vec<Finding> {
-    let norm = normalize(&doc.text);
+    let owned;
+    let norm = match &tie.norm {
+        Some(n) => n,
+        None => {
+            owned = normalize(&doc.text);
+            &owned
+        }
+    };
     let ctx = Ctx {
         doc,
-        norm: &norm,
+        norm,
         tie,
         index,
     };
@@ -731,9 +757,15 @@ fn claim_findings<'r>(
         match check {
             ClaimCheck::ReferencePrice { .. } => reference_price(rule, check, &ctx, &mut out),
             ClaimCheck::Discount { .. } => discount(rule, check, &ctx, &mut out),
-            ClaimCheck::CredentialClaim(entries) => {
+            ClaimCheck::CredentialClaim {
+                entries,
+                unless_after,
+            } => {
                 for e in entries {
                     for m in e.re.find_iter(&norm.text) {
+                        if negated(&norm.text, m.start(), unless_after) {
+                            continue;
+                        }
                         let span = ctx.span(m.range());
                         let Some(p) = ctx.product(span.start) else {
                             continue;
@@ -755,8 +787,15 @@ fn claim_findings<'r>(
                     }
                 }
             }
-            ClaimCheck::EfficacyCategory { re, categories } => {
+            ClaimCheck::EfficacyCategory {
+                re,
+                categories,
+                unless_after,
+            } => {
                 for m in re.find_iter(&norm.text) {
+                    if negated(&norm.text, m.start(), unless_after) {
+                        continue;
+                    }
                     let span = ctx.span(m.range());
                     let Some(p) = ctx.product(span.start) else {
                         continue;
@@ -780,6 +819,24 @@ fn claim_findings<'r>(
         }
     }
     out
+}
+
+/// True when one of `words` stands earlier in the same clause (at most `AFTER_WINDOW` characters back), as
+/// `unless.after` does for text rules: "不能说美白" quotes a prohibition, it does not claim the efficacy.
+fn negated(norm: &str, start: usize, words: &[String]) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let before = &norm[..start];
+    let mut from = start;
+    for (n, (i, c)) in before.char_indices().rev().enumerate() {
+        if n >= AFTER_WINDOW || is_clause_end(c) {
+            break;
+        }
+        from = i;
+    }
+    let clause = &norm[from..start];
+    words.iter().any(|w| clause.contains(w.as_str()))
 }
 
 fn title(p: &Product) -> &str {
@@ -1051,6 +1108,91 @@ mod tests {
         assert_eq!(fm.date, Some(("2026-11-08".into(), 3)));
         assert!(front_matter("---\nproduct: a\n正文").products.is_empty());
         assert!(front_matter("product: a\n").products.is_empty());
+    }
+
+    fn shop() -> (RuleSet, Vec<ListingFile>) {
+        let rules = RuleSet::from_sources(&crate::rules::pack::embedded()).unwrap();
+        let text = "products:\n  - id: a\n    category: cosmetics\n    aliases: [甲面霜]\n    price: 129\n    list-price: 199\n    price-history: [{date: 2026-11-03, price: 129}]\n  - id: b\n    category: special-cosmetics\n    aliases: [乙防晒]\n    credentials: {cosmetics-registration: 国妆特字G20210123}\n";
+        let file = match listing::parse(
+            "s.listing.yaml",
+            text.into(),
+            listing::ListingFormat::Yaml,
+            true,
+        )
+        .unwrap()
+        {
+            listing::Parsed::Listing(f) => f,
+            listing::Parsed::NotListing => unreachable!(),
+        };
+        (rules, vec![file])
+    }
+
+    #[test]
+    fn transcript_claims_carry_cue_times_and_follow_the_product_mentioned() {
+        let (rules, files) = shop();
+        let (index, errs) = ProductIndex::new(&files);
+        assert!(errs.is_empty());
+        let date = Date::parse("2026-11-08").unwrap();
+        let xc = CrossChecker::new(&rules, &index, None, date).unwrap();
+        // Cue 1 sells 甲面霜 with an inflated 原价; cue 2 moves to 乙防晒, whose 防晒 is registered.
+        let text = "甲面霜原价199\n乙防晒，防晒美白都有".to_string();
+        let cut = text.find('\n').unwrap();
+        let mut doc = Document {
+            path: "t.srt".into(),
+            kind: Scope::Transcript,
+            segments: vec![
+                crate::source::Segment {
+                    range: 0..cut,
+                    start_ms: 1_000,
+                    end_ms: 4_000,
+                },
+                crate::source::Segment {
+                    range: cut + 1..text.len(),
+                    start_ms: 4_000,
+                    end_ms: 9_000,
+                },
+            ],
+            text,
+            products: vec![],
+        };
+        let tie = xc.tie(&mut doc).unwrap();
+        assert_eq!(tie.products, vec![0, 1]);
+        assert_eq!(
+            doc.products,
+            vec![
+                ProductCategory::Cosmetics,
+                ProductCategory::SpecialCosmetics
+            ]
+        );
+        let mut fs = Vec::new();
+        xc.check(&doc, &tie, &mut fs);
+        let got: Vec<(&str, &str, Option<u64>)> = fs
+            .iter()
+            .map(|f| {
+                (
+                    f.rule.id.as_str(),
+                    f.matched.as_str(),
+                    f.time.map(|t| t.start_ms),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "zh-claims/reference-price-above-7-day-low",
+                "原价199",
+                Some(1_000)
+            )]
+        );
+    }
+
+    #[test]
+    fn negation_in_the_same_clause_voids_a_claim() {
+        let words = vec!["不能说".to_string()];
+        let t = "普通化妆品不能说美白";
+        assert!(negated(t, t.find("美白").unwrap(), &words));
+        let t = "这个不能说,但是美白";
+        assert!(!negated(t, t.find("美白").unwrap(), &words));
     }
 
     #[test]
