@@ -198,7 +198,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         let mut out: Vec<Outcome> = listings
             .files
             .par_iter()
-            .map(|f| match listing::scan_listing(&engine, f) {
+            .map(|f| match listing::scan_listing(&engine, f, date) {
                 Ok(findings) => Outcome::File(
                     FileReport {
                         path: f.path.clone(),

@@ -218,6 +218,15 @@ fn listing_descriptions_are_scanned_by_text_rules() {
     assert_eq!(fs.len(), 1);
     assert_eq!(fs[0]["matched"], "最低价");
     assert_eq!(pos(fs[0]), (37, 25, 37, 28));
+    // Claims in a listing's own copy are checked against the product: 美白 on ordinary cosmetics.
+    let fs = find(
+        &r,
+        "fixtures/listings/shop.listing.yaml",
+        "zh-claims/special-efficacy-on-ordinary-cosmetics",
+    );
+    assert_eq!(fs.len(), 1);
+    assert_eq!(fs[0]["matched"], "美白");
+    assert_eq!(pos(fs[0]), (22, 26, 22, 28));
 }
 
 #[test]

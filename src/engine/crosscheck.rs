@@ -1047,6 +1047,41 @@ fn discount(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_>, out: &mut Vec<Findin
     }
 }
 
+/// The `claim:` findings (scope `listing`) in a listing's own title or description, checked against the
+/// product they describe: an ordinary-cosmetics listing that promises 美白 is the same problem as a host saying
+/// it. Spans refer to `text`; positions are not filled in.
+pub fn claims_in_listing_text(
+    rules: &RuleSet,
+    product: &Product,
+    text: &str,
+    date: Date,
+) -> Vec<Finding> {
+    let mut applicable = rules
+        .rules
+        .iter()
+        .filter(|r| r.claim.is_some() && (r.scope.is_empty() || r.scope.contains(&Scope::Listing)))
+        .peekable();
+    if applicable.peek().is_none() {
+        return Vec::new();
+    }
+    let index = ProductIndex {
+        products: vec![IndexedProduct {
+            product: product.clone(),
+            path: String::new(),
+        }],
+        ..ProductIndex::default()
+    };
+    let mut doc = Document::script("listing", text);
+    doc.kind = Scope::Listing;
+    let tie = Tie {
+        products: vec![0],
+        forced: Some(0),
+        date: Some(date),
+        ..Tie::default()
+    };
+    claim_findings(applicable, &doc, &tie, &index)
+}
+
 /// Runs the examples of a `claim:` rule: each text is tied to `examples.listing` at `examples.date`.
 pub fn run_claim_examples(rule: &Rule, run: &mut ExampleRun) {
     let (listing_src, date) = rule.example_listing.clone().unwrap_or_default();

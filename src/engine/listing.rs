@@ -23,7 +23,9 @@ use crate::finding::{locate_all, Finding, LineCol};
 use crate::rules::compile::{check_regex, parse_example, ErrFn};
 use crate::rules::schema::{ExamplesDef, FieldDef, Scope};
 use crate::rules::Rule;
-use crate::source::listing::{self, category_name, CredentialKind, ListingFile, Parsed, Product};
+use crate::source::listing::{
+    self, category_name, CredentialKind, Date, ListingFile, Parsed, Product,
+};
 use crate::source::{decode, MAX_FILE_BYTES};
 
 /// A field of a product, as named in `field.path` and in CSV headers.
@@ -447,7 +449,14 @@ fn map_span(file: &str, written: Range<usize>, value: &str, inner: Range<usize>)
 
 /// Every finding of a listing file: `field:` rules on each product, and the text rules on each title and
 /// description (scope `listing`, with the product's category for `when.product`).
-pub fn scan_listing(engine: &Engine, file: &ListingFile) -> Result<Vec<Finding>, String> {
+///
+/// `claim:` rules whose scope includes `listing` also run on the title and description, against the product
+/// itself, with `date` as the broadcast date.
+pub fn scan_listing(
+    engine: &Engine,
+    file: &ListingFile,
+    date: Date,
+) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
     for p in &file.products {
         for rule in &engine.rules().rules {
@@ -460,8 +469,19 @@ pub fn scan_listing(engine: &Engine, file: &ListingFile) -> Result<Vec<Finding>,
             products: vec![p.category()],
         };
         for field in [&p.title, &p.description].into_iter().flatten() {
-            for mut f in engine.scan_text(&field.value, &ctx)? {
+            let claims =
+                super::crosscheck::claims_in_listing_text(engine.rules(), p, &field.value, date);
+            for mut f in engine
+                .scan_text(&field.value, &ctx)?
+                .into_iter()
+                .chain(claims)
+            {
                 f.span = map_span(&file.text, field.span.clone(), &field.value, f.span);
+                f.matched = file
+                    .text
+                    .get(f.span.clone())
+                    .unwrap_or_default()
+                    .to_string();
                 out.push(f);
             }
         }

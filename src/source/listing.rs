@@ -402,6 +402,10 @@ fn parse_tree(
     by_name: bool,
 ) -> Result<Option<Records>, InputError> {
     let ctx = Ctx { path, text };
+    // A walked candidate (a package.json, a config) is not parsed whole unless the key could be there.
+    if !by_name && !text.contains("products") {
+        return Ok(None);
+    }
     let value: Value = match format {
         ListingFormat::Json => serde_json::from_str(text).map_err(|e| InputError {
             path: path.to_string(),
@@ -895,7 +899,8 @@ fn parse_csv(path: &str, text: &str) -> Records {
         let record = match result {
             Ok(r) => r,
             Err(e) => {
-                let offset = e.position().map_or(text.len(), |p| p.byte() as usize);
+                let offset =
+                    skip_newlines(text, e.position().map_or(text.len(), |p| p.byte() as usize));
                 let msg = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -908,7 +913,7 @@ fn parse_csv(path: &str, text: &str) -> Records {
                 continue;
             }
         };
-        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let start = skip_newlines(text, record.position().map_or(0, |p| p.byte() as usize));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -933,6 +938,15 @@ fn parse_csv(path: &str, text: &str) -> Records {
         }
     }
     (products, errors)
+}
+
+/// The csv crate may report a record as starting at the `\r` of the previous CRLF terminator.
+fn skip_newlines(text: &str, mut at: usize) -> usize {
+    let b = text.as_bytes();
+    while at < b.len() && (b[at] == b'\r' || b[at] == b'\n') {
+        at += 1;
+    }
+    at
 }
 
 /// Splits a CSV cell on `|`, keeping each part's span.
@@ -1151,6 +1165,18 @@ mod tests {
         assert!(
             msgs[1].starts_with("line 4,") && msgs[1].contains("`price`"),
             "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn crlf_csv_rows_start_on_their_own_line() {
+        let text = "id,category,price\r\nb1,food,1\r\nb2,food,x\r\n";
+        let l = listing("w.listing.csv", text);
+        assert_eq!(line_col(text, l.products[0].id.span.start), (2, 1));
+        assert!(
+            l.errors[0].message.starts_with("line 3, column 9:"),
+            "{:?}",
+            l.errors
         );
     }
 
