@@ -21,7 +21,7 @@ use crate::error::{InputError, RuleError};
 use crate::examples::{mark, ExampleFailure, ExampleRun};
 use crate::finding::{locate_all, Finding, LineCol};
 use crate::rules::compile::{check_regex, parse_example, ErrFn};
-use crate::rules::schema::{ExamplesDef, FieldDef, Scope};
+use crate::rules::schema::{ExamplesDef, FieldDef, RuleDef, Scope};
 use crate::rules::Rule;
 use crate::source::listing::{
     self, category_name, CredentialKind, Date, ListingFile, Parsed, Product,
@@ -311,6 +311,59 @@ pub(crate) fn compile_field(
         pattern,
         checksum,
     })
+}
+
+/// Validates what `field:` and `claim:` add to a rule (DESIGN.md section 3): a rule has exactly one of `match`,
+/// `field` and `claim`; `unless` is for `match` rules; `examples.listing`/`date` are for `claim` rules.
+pub(crate) fn compile_extensions(
+    r: &RuleDef,
+    err: &ErrFn<'_>,
+    errors: &mut Vec<RuleError>,
+) -> (Option<FieldCheck>, Option<super::crosscheck::ClaimCheck>) {
+    let kinds = [r.matcher.is_some(), r.field.is_some(), r.claim.is_some()];
+    if kinds.iter().filter(|k| **k).count() > 1 {
+        errors.push(err(
+            "",
+            format!(
+                "rule `{}` has more than one of `match`, `field` and `claim`",
+                r.id
+            ),
+            "this rule",
+            Some("a text rule has `match`, a listing rule `field`, a cross-check `claim`".into()),
+        ));
+    }
+    if (r.field.is_some() || r.claim.is_some()) && r.unless.is_some() {
+        errors.push(err(
+            "unless",
+            format!("rule `{}`: `unless` applies to `match` rules only", r.id),
+            "unless",
+            None,
+        ));
+    }
+    let field = match &r.field {
+        Some(f) => compile_field(f, &r.examples, err)
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+        None => None,
+    };
+    let claim = match &r.claim {
+        Some(c) => super::crosscheck::compile_claim(c, &r.examples, err)
+            .map_err(|mut e| errors.append(&mut e))
+            .ok(),
+        None => None,
+    };
+    if r.claim.is_none() && (r.examples.listing.is_some() || r.examples.date.is_some()) {
+        errors.push(err(
+            "examples",
+            format!(
+                "rule `{}`: `examples.listing` and `examples.date` are for `claim` rules",
+                r.id
+            ),
+            "examples",
+            None,
+        ));
+    }
+    (field, claim)
 }
 
 /// Fills `{name}` placeholders.
@@ -622,6 +675,32 @@ mod tests {
         assert_eq!(check_uscc("91350100M000100Y4"), UsccCheck::Malformed);
         assert_eq!(check_uscc("91350100M000100YI3"), UsccCheck::Malformed);
         assert_eq!(check_uscc("913501A0M000100Y43"), UsccCheck::Malformed);
+    }
+
+    fn compile_err(rule_body: &str) -> String {
+        let src = format!(
+            "pack: t\nrules:\n  - id: r\n    title: t\n    category: missing-credentials\n    severity: error\n    law: [x]\n    message: m\n    help: h\n{rule_body}"
+        );
+        match crate::rules::compile::compile_pack("t.yaml", &src) {
+            Ok(_) => String::new(),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn field_rules_validate_their_shape() {
+        let ok = "    field: { path: seller.uscc, checksum: gb32100 }\n    examples: { flag: [\"{id: p, seller: {uscc: «91350100M0001TGQXM»}}\"], pass: [\"{id: p}\"] }\n";
+        assert_eq!(compile_err(ok), "");
+        let both = format!("    match: {{ keywords: [x] }}\n{ok}");
+        assert!(compile_err(&both).contains("more than one of `match`, `field` and `claim`"));
+        let nothing = ok.replace("checksum: gb32100", "required: false");
+        assert!(compile_err(&nothing).contains("checks nothing"));
+        let luhn = ok.replace("gb32100", "luhn");
+        assert!(compile_err(&luhn).contains("unknown checksum `luhn`"));
+        let bad_example = ok.replace("{id: p}", "{title: p}");
+        assert!(compile_err(&bad_example).contains("not a product mapping"));
+        let unless = format!("{ok}    unless: {{ after: [不] }}\n");
+        assert!(compile_err(&unless).contains("`unless` applies to `match` rules only"));
     }
 
     #[test]

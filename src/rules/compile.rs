@@ -264,49 +264,7 @@ fn compile_rule(
             None,
         ));
     }
-    let kinds = [r.matcher.is_some(), r.field.is_some(), r.claim.is_some()];
-    if kinds.iter().filter(|k| **k).count() > 1 {
-        errors.push(err(
-            "",
-            format!(
-                "rule `{}` has more than one of `match`, `field` and `claim`",
-                r.id
-            ),
-            "this rule",
-            Some("a text rule has `match`, a listing rule `field`, a cross-check `claim`".into()),
-        ));
-    }
-    if (r.field.is_some() || r.claim.is_some()) && r.unless.is_some() {
-        errors.push(err(
-            "unless",
-            format!("rule `{}`: `unless` applies to `match` rules only", r.id),
-            "unless",
-            None,
-        ));
-    }
-    let field = match &r.field {
-        Some(f) => crate::engine::listing::compile_field(f, &r.examples, err)
-            .map_err(|mut e| errors.append(&mut e))
-            .ok(),
-        None => None,
-    };
-    let claim = match &r.claim {
-        Some(c) => crate::engine::crosscheck::compile_claim(c, &r.examples, err)
-            .map_err(|mut e| errors.append(&mut e))
-            .ok(),
-        None => None,
-    };
-    if r.claim.is_none() && (r.examples.listing.is_some() || r.examples.date.is_some()) {
-        errors.push(err(
-            "examples",
-            format!(
-                "rule `{}`: `examples.listing` and `examples.date` are for `claim` rules",
-                r.id
-            ),
-            "examples",
-            None,
-        ));
-    }
+    let (field, claim) = crate::engine::listing::compile_extensions(r, err, &mut errors);
     if keywords_raw.is_empty()
         && regexes.is_empty()
         && r.matcher.is_none()
