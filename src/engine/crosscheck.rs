@@ -638,10 +638,12 @@ impl<'a> CrossChecker<'a> {
             tie.forced = Some(p);
         } else if let Some(ac) = &self.index.aliases {
             let norm = normalize(&doc.text);
+            let mut seen = vec![false; self.index.products.len()];
             for m in ac.find_iter(norm.text.as_str()) {
                 let owner = self.index.alias_owner[m.pattern().as_usize()];
                 tie.mentions.push((norm.original_offset(m.start()), owner));
-                if !tie.products.contains(&owner) {
+                if !seen[owner] {
+                    seen[owner] = true;
                     tie.products.push(owner);
                 }
             }
@@ -662,7 +664,9 @@ impl<'a> CrossChecker<'a> {
             return;
         }
         let rules = self.rules.rules.iter().filter(|r| r.claim.is_some());
-        let mut new = claim_findings(rules, doc, tie, self.index);
+        let index = self.index;
+        let pick = |o: usize| tie.product_at(o).map(|i| &index.products[i].product);
+        let mut new = claim_findings(rules, doc, tie.norm.as_ref(), &pick, tie.date);
         if new.is_empty() {
             return;
         }
@@ -709,33 +713,35 @@ fn holds(p: &Product, need: Need) -> bool {
     }
 }
 
-struct Ctx<'a> {
-    doc: &'a Document,
-    norm: &'a Normalized,
-    tie: &'a Tie,
-    index: &'a ProductIndex,
+/// Which product a claim at an original byte offset is about.
+type Pick<'a> = dyn Fn(usize) -> Option<&'a Product> + 'a;
+
+struct Ctx<'c, 'a> {
+    doc: &'c Document,
+    norm: &'c Normalized,
+    pick: &'c Pick<'a>,
+    date: Option<Date>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'_, 'a> {
     fn span(&self, r: Range<usize>) -> Range<usize> {
         self.norm.original_range(&self.doc.text, r)
     }
 
-    fn product(&self, orig: usize) -> Option<&Product> {
-        self.tie
-            .product_at(orig)
-            .map(|i| &self.index.products[i].product)
+    fn product(&self, orig: usize) -> Option<&'a Product> {
+        (self.pick)(orig)
     }
 }
 
-fn claim_findings<'r>(
+fn claim_findings<'r, 'a>(
     rules: impl Iterator<Item = &'r Rule>,
     doc: &Document,
-    tie: &Tie,
-    index: &ProductIndex,
+    norm: Option<&Normalized>,
+    pick: &Pick<'a>,
+    date: Option<Date>,
 ) -> Vec<Finding> {
     let owned;
-    let norm = match &tie.norm {
+    let norm = match norm {
         Some(n) => n,
         None => {
             owned = normalize(&doc.text);
@@ -745,8 +751,8 @@ fn claim_findings<'r>(
     let ctx = Ctx {
         doc,
         norm,
-        tie,
-        index,
+        pick,
+        date,
     };
     let mut out = Vec::new();
     for rule in rules {
@@ -849,7 +855,7 @@ fn applies(rule: &Rule, p: &Product) -> bool {
     rule.products.is_empty() || rule.products.contains(&p.category())
 }
 
-fn reference_price(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn reference_price(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     let ClaimCheck::ReferencePrice {
         re,
         window_days,
@@ -861,7 +867,7 @@ fn reference_price(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_>, out: &mut Vec
     else {
         return;
     };
-    let Some(date) = ctx.tie.date else { return };
+    let Some(date) = ctx.date else { return };
     let text = &ctx.doc.text;
     for caps in re.captures_iter(&ctx.norm.text) {
         let (Some(all), Some(word), Some(num)) = (caps.get(0), caps.get(1), caps.get(2)) else {
@@ -971,7 +977,7 @@ fn parse_zhe(s: &str) -> Option<f64> {
     }
 }
 
-fn discount(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn discount(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     let ClaimCheck::Discount {
         zhe,
         saving,
@@ -1061,25 +1067,13 @@ pub fn claims_in_listing_text(
         .iter()
         .filter(|r| r.claim.is_some() && (r.scope.is_empty() || r.scope.contains(&Scope::Listing)))
         .peekable();
-    if applicable.peek().is_none() {
+    if applicable.peek().is_none() || text.is_empty() {
         return Vec::new();
     }
-    let index = ProductIndex {
-        products: vec![IndexedProduct {
-            product: product.clone(),
-            path: String::new(),
-        }],
-        ..ProductIndex::default()
-    };
     let mut doc = Document::script("listing", text);
     doc.kind = Scope::Listing;
-    let tie = Tie {
-        products: vec![0],
-        forced: Some(0),
-        date: Some(date),
-        ..Tie::default()
-    };
-    claim_findings(applicable, &doc, &tie, &index)
+    let pick = |_: usize| Some(product);
+    claim_findings(applicable, &doc, None, &pick, Some(date))
 }
 
 /// Runs the examples of a `claim:` rule: each text is tied to `examples.listing` at `examples.date`.
@@ -1092,22 +1086,10 @@ pub fn run_claim_examples(rule: &Rule, run: &mut ExampleRun) {
         let actual = match &product {
             Err(e) => Err(e.clone()),
             Ok(p) => {
-                let index = ProductIndex {
-                    products: vec![IndexedProduct {
-                        product: p.clone(),
-                        path: "examples.listing".into(),
-                    }],
-                    ..ProductIndex::default()
-                };
                 let mut doc = Document::script("example", ex.text.clone());
                 doc.kind = rule.scope.first().copied().unwrap_or(Scope::Script);
-                let tie = Tie {
-                    products: vec![0],
-                    forced: Some(0),
-                    date: Some(date),
-                    ..Tie::default()
-                };
-                let mut fs = claim_findings(std::iter::once(rule), &doc, &tie, &index);
+                let pick = |_: usize| Some(p);
+                let mut fs = claim_findings(std::iter::once(rule), &doc, None, &pick, Some(date));
                 finish(&doc.text, &mut fs);
                 Ok(fs.into_iter().map(|f| f.span).collect())
             }

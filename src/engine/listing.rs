@@ -9,6 +9,7 @@
 //!   pilot codes are real yet fail the check (regulations.md section 8), so packs give this rule `warning`.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use crate::error::{InputError, RuleError};
 use crate::examples::{mark, ExampleFailure, ExampleRun};
 use crate::finding::{locate_all, Finding, LineCol};
 use crate::rules::compile::{check_regex, parse_example, ErrFn};
-use crate::rules::schema::{ExamplesDef, FieldDef, RuleDef, Scope};
+use crate::rules::schema::{ExamplesDef, FieldDef, ProductCategory, RuleDef, Scope};
 use crate::rules::Rule;
 use crate::source::listing::{
     self, category_name, CredentialKind, Date, ListingFile, Parsed, Product,
@@ -500,6 +501,48 @@ fn map_span(file: &str, written: Range<usize>, value: &str, inner: Range<usize>)
     written
 }
 
+/// Titles and descriptions joined for one scan, with where each piece starts.
+#[derive(Default)]
+struct MarketingCopy<'a> {
+    text: String,
+    pieces: Vec<(usize, &'a listing::Spanned<String>)>,
+}
+
+/// Joins pieces of copy: a line break and a full stop end the clause (no `unless.after` reaches across) and are
+/// not separators that normalization drops between CJK characters (no keyword matches across).
+const COPY_JOIN: &str = "\n。\n";
+
+impl<'a> MarketingCopy<'a> {
+    fn push(&mut self, field: &'a listing::Spanned<String>) {
+        if !self.text.is_empty() {
+            self.text.push_str(COPY_JOIN);
+        }
+        self.pieces.push((self.text.len(), field));
+        self.text.push_str(&field.value);
+    }
+
+    /// Moves findings in the joined text to the listing file.
+    fn map_back(&self, file: &str, found: Vec<Finding>, out: &mut Vec<Finding>) {
+        for mut f in found {
+            let Some(i) = self
+                .pieces
+                .partition_point(|(at, _)| *at <= f.span.start)
+                .checked_sub(1)
+            else {
+                continue;
+            };
+            let (at, field) = self.pieces[i];
+            if f.span.end > at + field.value.len() {
+                continue;
+            }
+            let inner = f.span.start - at..f.span.end - at;
+            f.span = map_span(file, field.span.clone(), &field.value, inner);
+            f.matched = file.get(f.span.clone()).unwrap_or_default().to_string();
+            out.push(f);
+        }
+    }
+}
+
 /// Every finding of a listing file: `field:` rules on each product, and the text rules on each title and
 /// description (scope `listing`, with the product's category for `when.product`).
 ///
@@ -517,27 +560,32 @@ pub fn scan_listing(
                 check_field(rule, check, p, &file.text, &mut out);
             }
         }
+    }
+    // The copy of all products of one category is scanned in one pass (building the matcher's caches costs
+    // more than scanning a title), joined by a clause break that no keyword or regex spans.
+    let mut by_category: BTreeMap<ProductCategory, MarketingCopy<'_>> = BTreeMap::new();
+    for p in &file.products {
+        let copy = by_category.entry(p.category()).or_default();
+        for field in [&p.title, &p.description].into_iter().flatten() {
+            copy.push(field);
+        }
+    }
+    for (category, copy) in &by_category {
         let ctx = ScanContext {
             kind: Some(Scope::Listing),
-            products: vec![p.category()],
+            products: vec![*category],
         };
+        let found = engine.scan_text(&copy.text, &ctx)?;
+        copy.map_back(&file.text, found, &mut out);
+    }
+    // Claims in a product's own copy are checked against that product.
+    for p in &file.products {
+        let mut copy = MarketingCopy::default();
         for field in [&p.title, &p.description].into_iter().flatten() {
-            let claims =
-                super::crosscheck::claims_in_listing_text(engine.rules(), p, &field.value, date);
-            for mut f in engine
-                .scan_text(&field.value, &ctx)?
-                .into_iter()
-                .chain(claims)
-            {
-                f.span = map_span(&file.text, field.span.clone(), &field.value, f.span);
-                f.matched = file
-                    .text
-                    .get(f.span.clone())
-                    .unwrap_or_default()
-                    .to_string();
-                out.push(f);
-            }
+            copy.push(field);
         }
+        let found = super::crosscheck::claims_in_listing_text(engine.rules(), p, &copy.text, date);
+        copy.map_back(&file.text, found, &mut out);
     }
     finish(&file.text, &mut out);
     Ok(out)
