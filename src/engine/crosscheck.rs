@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
@@ -436,7 +437,10 @@ pub struct ProductIndex {
     /// The products.
     pub products: Vec<IndexedProduct>,
     by_id: HashMap<String, usize>,
-    aliases: Option<AhoCorasick>,
+    /// Normalized aliases and titles; the automaton is built on first use (a run of listings alone never
+    /// needs it, and it is the costliest part of indexing thousands of products).
+    alias_patterns: Vec<String>,
+    aliases: OnceLock<Option<AhoCorasick>>,
     alias_owner: Vec<usize>,
 }
 
@@ -476,13 +480,22 @@ impl ProductIndex {
                 }
             }
         }
-        if !patterns.is_empty() {
-            index.aliases = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&patterns)
-                .ok();
-        }
+        index.alias_patterns = patterns;
         (index, errors)
+    }
+
+    fn alias_matcher(&self) -> Option<&AhoCorasick> {
+        self.aliases
+            .get_or_init(|| {
+                if self.alias_patterns.is_empty() {
+                    return None;
+                }
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&self.alias_patterns)
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// The product with this id.
@@ -636,7 +649,7 @@ impl<'a> CrossChecker<'a> {
         } else if let Some(p) = self.forced {
             tie.products.push(p);
             tie.forced = Some(p);
-        } else if let Some(ac) = &self.index.aliases {
+        } else if let Some(ac) = self.index.alias_matcher() {
             let norm = normalize(&doc.text);
             let mut seen = vec![false; self.index.products.len()];
             for m in ac.find_iter(norm.text.as_str()) {
