@@ -506,3 +506,35 @@ fn human_report_of_a_script_checked_against_its_listing() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn walked_yaml_files_that_are_not_listings_are_skipped_silently() {
+    let (code, r) = check_json(&["rules"]);
+    assert_eq!(code, 0, "{:?}", errors(&r));
+    assert!(errors(&r).is_empty());
+    assert_eq!(r["summary"]["files"], 0);
+}
+
+#[test]
+fn a_gb18030_listing_is_read_with_its_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("fixtures/listings/catalog.yaml")
+        .unwrap()
+        .replace(
+            "production-license: SC11445100200117",
+            "production-license: QS4401",
+        );
+    let (bytes, _, bad) = encoding_rs::GB18030.encode(&text);
+    assert!(!bad);
+    let p = dir.path().join("gbk.listing.yaml");
+    std::fs::write(&p, &bytes).unwrap();
+    let (_, r) = check_json(&[p.to_str().unwrap(), "--encoding", "gb18030"]);
+    let fs = find(
+        &r,
+        p.to_str().unwrap(),
+        "zh-listing/production-license-format",
+    );
+    assert_eq!(fs.len(), 1, "{:?}", errors(&r));
+    assert_eq!(fs[0]["matched"], "QS4401");
+    assert_eq!(pos(fs[0]), (10, 27, 10, 33));
+}
