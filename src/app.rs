@@ -12,7 +12,8 @@ use crate::cli::{
     CheckArgs, Cli, ColorChoice, Command, FormatArg, RuleArgs, RulesCommand, WatchArgs, WatchFormat,
 };
 use crate::config::Settings;
-use crate::engine::Engine;
+use crate::engine::crosscheck::{CrossChecker, ProductIndex};
+use crate::engine::{listing, Engine};
 use crate::error::{AppError, InputError};
 use crate::examples::run_examples;
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
@@ -85,6 +86,7 @@ enum Outcome {
 
 fn scan_one(
     engine: &Engine,
+    xcheck: &CrossChecker<'_>,
     loaded: Result<Loaded, InputError>,
     display: &str,
     keep_source: bool,
@@ -96,8 +98,13 @@ fn scan_one(
             path: display.to_string(),
             reason: "binary file".into(),
         }),
-        Ok(Loaded::Doc(doc)) => match engine.scan_document(&doc) {
-            Ok(mut findings) => {
+        Ok(Loaded::Doc(mut doc)) => match xcheck
+            .tie(&mut doc)
+            .map(|tie| (engine.scan_document(&doc), tie))
+        {
+            Err(e) => Outcome::Error(e),
+            Ok((Ok(mut findings), tie)) => {
+                xcheck.check(&doc, &tie, &mut findings);
                 suppress::apply(&doc.text, &mut findings);
                 settings.apply_findings(&mut findings);
                 let bytes = doc.text.len() as u64;
@@ -113,7 +120,7 @@ fn scan_one(
                     bytes,
                 )
             }
-            Err(e) => Outcome::Error(InputError {
+            Ok((Err(e), _)) => Outcome::Error(InputError {
                 path: display.to_string(),
                 message: format!("scan failed: {e}"),
             }),
@@ -207,6 +214,12 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         walked.inputs.retain(|i| !same_file(&i.path, b));
     }
     if let Some(out) = &args.output {
+        if let Some(l) = args.listings.iter().find(|l| same_file(l, out)) {
+            return Err(AppError::Usage(format!(
+                "--output {} is one of the listings; livelint never writes to its inputs",
+                l.display()
+            )));
+        }
         if let Some(input) = walked.inputs.iter().find(|i| same_file(&i.path, out)) {
             return Err(AppError::Usage(format!(
                 "--output {} is one of the audited files; livelint never writes to its inputs",
@@ -224,15 +237,73 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 args.jobs.unwrap_or(0)
             ))
         })?;
+    let date = match &args.date {
+        Some(d) => crate::source::listing::Date::parse(d)
+            .ok_or_else(|| AppError::Usage(format!("--date {d}: expected YYYY-MM-DD")))?,
+        None => crate::source::listing::Date::today(),
+    };
+    // Listings first: scripts and transcripts are checked against the products they describe.
+    let (listing_inputs, doc_inputs): (Vec<_>, Vec<_>) =
+        walked.inputs.iter().partition(|i| i.kind == Scope::Listing);
+    let mut candidates: Vec<(PathBuf, String)> = listing_inputs
+        .iter()
+        .map(|i| (i.path.clone(), i.display.clone()))
+        .collect();
+    // Listings named in .livelint.yaml: files are read like --listings, folders are walked for listings.
+    let mut explicit = args.listings.clone();
+    for p in &settings.listings {
+        if p.is_dir() {
+            let found = walk::walk(std::slice::from_ref(p));
+            candidates.extend(
+                found
+                    .inputs
+                    .into_iter()
+                    .filter(|i| i.kind == Scope::Listing)
+                    .map(|i| (i.path, i.display)),
+            );
+        } else {
+            explicit.push(p.clone());
+        }
+    }
+    let listings = pool.install(|| listing::load_all(&explicit, &candidates, forced));
+    let (index, index_errors) = ProductIndex::new(&listings.files);
+    let xcheck = CrossChecker::new(engine.rules(), &index, args.product.as_deref(), date)
+        .map_err(AppError::Usage)?;
     let mut outcomes: Vec<Outcome> = pool.install(|| {
-        walked
-            .inputs
+        let mut out: Vec<Outcome> = listings
+            .files
             .par_iter()
-            .map(|input| {
-                let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
-                scan_one(&engine, loaded, &input.display, keep_text, &settings)
+            .map(|f| match listing::scan_listing(&engine, f, date) {
+                Ok(mut findings) => {
+                    settings.apply_findings(&mut findings);
+                    Outcome::File(
+                        FileReport {
+                            path: f.path.clone(),
+                            source: (keep_source && !findings.is_empty())
+                                .then(|| Arc::from(f.text.as_str())),
+                            findings,
+                        },
+                        f.text.len() as u64,
+                    )
+                }
+                Err(e) => Outcome::Error(InputError {
+                    path: f.path.clone(),
+                    message: format!("scan failed: {e}"),
+                }),
             })
-            .collect()
+            .collect();
+        out.par_extend(doc_inputs.par_iter().map(|input| {
+            let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
+            scan_one(
+                &engine,
+                &xcheck,
+                loaded,
+                &input.display,
+                keep_text,
+                &settings,
+            )
+        }));
+        out
     });
     if let Some(st) = &staged {
         let files: Vec<&staged::StagedFile> = st
@@ -246,11 +317,18 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 .map(|f| {
                     let kind = source::kind_for_path(&f.path).unwrap_or(Scope::Script);
                     let loaded = source::load_bytes(&f.display, kind, &f.bytes, forced);
-                    scan_one(&engine, loaded, &f.display, keep_text, &settings)
+                    scan_one(&engine, &xcheck, loaded, &f.display, keep_text, &settings)
                 })
                 .collect::<Vec<_>>()
         }));
     }
+    outcomes.extend(
+        listings
+            .errors
+            .into_iter()
+            .chain(index_errors)
+            .map(Outcome::Error),
+    );
     if use_stdin {
         let mut bytes = Vec::new();
         io::stdin()
@@ -262,6 +340,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         let loaded = source::load_bytes(&args.stdin_name, Scope::Script, &bytes, forced);
         outcomes.push(scan_one(
             &engine,
+            &xcheck,
             loaded,
             &args.stdin_name,
             keep_text,
@@ -460,6 +539,16 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
         s.push_str("applies to products: ");
         let names: Vec<String> = rule.products.iter().map(|p| format!("{p:?}")).collect();
         s.push_str(&names.join(", "));
+        s.push('\n');
+    }
+    if let Some(f) = &rule.field {
+        s.push_str(&format!("listing field: {}\n", f.path_text));
+    }
+    if let Some((listing, date)) = &rule.example_listing {
+        s.push_str(&format!("examples are checked against: {listing}"));
+        if !date.is_empty() {
+            s.push_str(&format!(" (broadcast date {date})"));
+        }
         s.push('\n');
     }
     s.push_str("examples:\n");

@@ -179,6 +179,16 @@ pub struct CheckArgs {
     /// Decode every input with this encoding (utf-8, gb18030, gbk, utf-16le ...) instead of detecting it.
     #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
+    /// A product listing (YAML, JSON or CSV; README, Product listings); repeatable. Listings inside the
+    /// audited folders (`*.listing.yaml|yml|json|csv`, or a top-level `products:` key) are read too.
+    #[arg(long = "listings", value_name = "FILE")]
+    pub listings: Vec<PathBuf>,
+    /// Tie every script and transcript to this listed product (a script's front matter `product:` wins).
+    #[arg(long, value_name = "ID")]
+    pub product: Option<String>,
+    /// Broadcast date for the 7-day reference-price check (front matter `date:` wins); today when absent.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
     /// Leave the elapsed time out of the summary line (for diffs and snapshots).
     #[arg(long, hide = true)]
     pub no_timing: bool,

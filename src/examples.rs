@@ -60,6 +60,15 @@ fn context_for(rule: &Rule) -> ScanContext {
 pub fn run_examples(engine: &Engine) -> ExampleRun {
     let mut run = ExampleRun::default();
     for rule in &engine.rules().rules {
+        // Listing rules and cross-checks run on products, not on text alone.
+        if let Some(check) = &rule.field {
+            crate::engine::listing::run_field_examples(rule, check, &mut run);
+            continue;
+        }
+        if rule.claim.is_some() {
+            crate::engine::crosscheck::run_claim_examples(rule, &mut run);
+            continue;
+        }
         let ctx = context_for(rule);
         for ex in &rule.examples {
             run.total += 1;

@@ -2,7 +2,9 @@
 //! findings with spans in the original text. It never prints; reporters render what it returns.
 
 pub mod context;
+pub mod crosscheck;
 pub mod keywords;
+pub mod listing;
 pub mod regexes;
 
 use std::sync::Arc;

@@ -70,6 +70,12 @@ pub struct Rule {
     pub examples: Vec<Example>,
     /// The pack file.
     pub source: String,
+    /// A listing rule (`field:`), checked on products instead of text.
+    pub field: Option<crate::engine::listing::FieldCheck>,
+    /// A cross-check (`claim:`), checked on scripts and transcripts tied to a product.
+    pub claim: Option<crate::engine::crosscheck::ClaimCheck>,
+    /// `examples.listing` and `examples.date` of a `claim:` rule.
+    pub example_listing: Option<(String, String)>,
 }
 
 /// Splits an example into text and «marked» spans.
@@ -198,7 +204,8 @@ pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), Rule
     Ok((info, rules))
 }
 
-type ErrFn<'a> = dyn Fn(&str, String, &str, Option<String>) -> RuleError + 'a;
+/// Builds an error pointing at `needle` inside the rule being compiled.
+pub(crate) type ErrFn<'a> = dyn Fn(&str, String, &str, Option<String>) -> RuleError + 'a;
 
 fn normalized_list(
     items: &[String],
@@ -257,11 +264,17 @@ fn compile_rule(
             None,
         ));
     }
-    if keywords_raw.is_empty() && regexes.is_empty() && r.matcher.is_none() {
+    let (field, claim) = crate::engine::listing::compile_extensions(r, err, &mut errors);
+    if keywords_raw.is_empty()
+        && regexes.is_empty()
+        && r.matcher.is_none()
+        && r.field.is_none()
+        && r.claim.is_none()
+    {
         errors.push(err(
             "",
             format!(
-                "rule `{}` has nothing to match (`match.keywords` or `match.regex`)",
+                "rule `{}` has nothing to match (`match.keywords`, `match.regex`, `field` or `claim`)",
                 r.id
             ),
             "this rule",
@@ -359,6 +372,14 @@ fn compile_rule(
         near_window,
         examples,
         source: name.to_string(),
+        field,
+        claim,
+        example_listing: r.claim.as_ref().map(|_| {
+            (
+                r.examples.listing.clone().unwrap_or_default(),
+                r.examples.date.clone().unwrap_or_default(),
+            )
+        }),
     })
 }
 

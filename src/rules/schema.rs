@@ -88,6 +88,12 @@ pub struct RuleDef {
     /// Context in which a hit is not a finding.
     #[serde(default)]
     pub unless: Option<UnlessDef>,
+    /// A listing rule: a product field and what it must satisfy (instead of `match`).
+    #[serde(default)]
+    pub field: Option<FieldDef>,
+    /// A cross-check: a named built-in check of claims against the listing (instead of `match`).
+    #[serde(default)]
+    pub claim: Option<ClaimDef>,
     /// Examples run by `rules test` and the test suite.
     pub examples: ExamplesDef,
 }
@@ -153,4 +159,60 @@ pub struct ExamplesDef {
     /// Texts that must yield nothing.
     #[serde(default)]
     pub pass: Vec<String>,
+    /// `claim:` rules: the product (one YAML mapping, listing schema) the example texts are checked against.
+    #[serde(default)]
+    pub listing: Option<String>,
+    /// `claim:` rules: the broadcast date (YYYY-MM-DD) of the examples; today when absent.
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+/// `field:` of a listing rule (README, Product listings). `field` rules check every product of every listing;
+/// their `flag`/`pass` examples are products written as one YAML mapping.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// A field path (`seller.uscc`, `credentials.production-license`), or several of which one is enough.
+    pub path: FieldPaths,
+    /// A product without the field (or with every listed field empty) is a finding at its `id:`.
+    #[serde(default)]
+    pub required: bool,
+    /// A value that does not match this regex as a whole is a finding at the value.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// A named check-digit algorithm (`gb32100`): a value of the right shape with a wrong check digit is a
+    /// finding.
+    #[serde(default)]
+    pub checksum: Option<String>,
+}
+
+/// One field path or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FieldPaths {
+    /// `path: seller.uscc`
+    One(String),
+    /// `path: [credentials.device-registration, credentials.device-filing]`
+    Many(Vec<String>),
+}
+
+impl FieldPaths {
+    /// The paths as a list.
+    pub fn list(&self) -> Vec<&str> {
+        match self {
+            FieldPaths::One(p) => vec![p.as_str()],
+            FieldPaths::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// `claim:` of a cross-check rule: which built-in check runs, with its parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimDef {
+    /// `reference-price`, `discount`, `credential-claim` or `efficacy-category`.
+    pub check: String,
+    /// The check's parameters (README, Claims checked against the listing).
+    #[serde(default)]
+    pub params: Option<serde_yaml::Value>,
 }

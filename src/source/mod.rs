@@ -1,6 +1,8 @@
 //! Inputs: bytes -> decoded text -> `Document` (text, kind, and for transcripts the cue times).
 
 pub mod decode;
+pub mod listing;
+pub mod yamlpos;
 
 use std::ops::Range;
 use std::path::Path;
@@ -64,9 +66,15 @@ impl Document {
 /// What kind of input a path is, by its name; `None` for files a folder walk does not pick up.
 pub fn kind_for_path(path: &Path) -> Option<Scope> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if listing::is_listing_name(&name) {
+        return Some(Scope::Listing);
+    }
     let ext = name.rsplit('.').next()?;
     match ext {
         "txt" | "md" | "markdown" => Some(Scope::Script),
+        // Candidates: a YAML or JSON file is a listing only with a top-level `products:` key; the listing
+        // loader skips the others (rule packs, configs) silently.
+        "yaml" | "yml" | "json" => Some(Scope::Listing),
         _ => None,
     }
 }
