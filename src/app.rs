@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, FormatArg, RuleArgs, RulesCommand};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, FailOn, FormatArg, KindArg, RuleArgs, RulesCommand,
+};
 use crate::engine::Engine;
 use crate::error::{AppError, InputError};
 use crate::examples::run_examples;
@@ -16,6 +18,7 @@ use crate::finding::Severity;
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
 use crate::rules::schema::Scope;
 use crate::rules::{pack, PackSource, RuleSet};
+use crate::source::transcript::TranscriptFormat;
 use crate::source::{self, decode, Loaded, SkipReason};
 use crate::walk;
 
@@ -86,17 +89,17 @@ fn scan_one(
 ) -> Outcome {
     match loaded {
         Err(e) => Outcome::Error(e),
-        Ok(Loaded::Skipped(SkipReason::Binary)) => Outcome::Skipped(Skipped {
+        Ok(Loaded::Skipped(reason)) => Outcome::Skipped(Skipped {
             path: display.to_string(),
-            reason: "binary file".into(),
+            reason: reason.describe().into(),
         }),
         Ok(Loaded::Doc(doc)) => match engine.scan_document(&doc) {
             Ok(findings) => {
-                let bytes = doc.text.len() as u64;
+                let bytes = doc.file_text().len() as u64;
                 Outcome::File(
                     FileReport {
                         path: doc.path.clone(),
-                        source: keep_source.then(|| Arc::from(doc.text.as_str())),
+                        source: keep_source.then(|| Arc::from(doc.file_text())),
                         findings,
                     },
                     bytes,
@@ -107,6 +110,17 @@ fn scan_one(
                 message: format!("scan failed: {e}"),
             }),
         },
+    }
+}
+
+/// What `--stdin-kind` reads stdin as.
+fn stdin_kind(kind: KindArg) -> (Scope, Option<TranscriptFormat>) {
+    match kind {
+        KindArg::Script => (Scope::Script, None),
+        KindArg::Srt => (Scope::Transcript, Some(TranscriptFormat::Srt)),
+        KindArg::Vtt => (Scope::Transcript, Some(TranscriptFormat::Vtt)),
+        KindArg::AsrJson => (Scope::Transcript, Some(TranscriptFormat::AsrJson)),
+        KindArg::Jsonl => (Scope::Transcript, Some(TranscriptFormat::JsonLines)),
     }
 }
 
@@ -183,7 +197,15 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 path: PathBuf::from("-"),
                 source,
             })?;
-        let loaded = source::load_bytes(&args.stdin_name, Scope::Script, &bytes, forced);
+        let (kind, format) = stdin_kind(args.stdin_kind);
+        let loaded = match source::load_bytes_as(&args.stdin_name, kind, format, &bytes, forced) {
+            // Named explicitly as a transcript: not skipped quietly as a walked .json would be.
+            Ok(Loaded::Skipped(SkipReason::NotTranscript)) => Err(InputError {
+                path: args.stdin_name.clone(),
+                message: "not an ASR transcript (no `segments` list of {start, end, text})".into(),
+            }),
+            other => other,
+        };
         outcomes.push(scan_one(&engine, loaded, &args.stdin_name, keep_source));
     }
 

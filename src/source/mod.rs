@@ -1,6 +1,11 @@
 //! Inputs: bytes -> decoded text -> `Document` (text, kind, and for transcripts the cue times).
 
+pub mod asr;
 pub mod decode;
+pub mod origin;
+pub mod srt;
+pub mod transcript;
+pub mod vtt;
 
 use std::ops::Range;
 use std::path::Path;
@@ -35,6 +40,8 @@ pub struct Document {
     pub segments: Vec<Segment>,
     /// Product categories the input is about.
     pub products: Vec<ProductCategory>,
+    /// For transcripts: the decoded file, when `text` is the joined cue text. Findings are mapped back to it.
+    pub origin: Option<origin::Origin>,
 }
 
 impl Document {
@@ -46,7 +53,13 @@ impl Document {
             text: text.into(),
             segments: Vec::new(),
             products: Vec::new(),
+            origin: None,
         }
+    }
+
+    /// The text reports show and count lines in: the decoded file (for transcripts, not the joined cue text).
+    pub fn file_text(&self) -> &str {
+        self.origin.as_ref().map_or(self.text.as_str(), |o| &o.text)
     }
 
     /// The start of the cue holding `span.start` and the end of the cue holding the end of the span.
@@ -67,7 +80,7 @@ pub fn kind_for_path(path: &Path) -> Option<Scope> {
     let ext = name.rsplit('.').next()?;
     match ext {
         "txt" | "md" | "markdown" => Some(Scope::Script),
-        _ => None,
+        _ => transcript::format_for_name(&name).map(|_| Scope::Transcript),
     }
 }
 
@@ -76,6 +89,18 @@ pub fn kind_for_path(path: &Path) -> Option<Scope> {
 pub enum SkipReason {
     /// It holds NUL bytes: not text.
     Binary,
+    /// JSON that is not a transcript (no `segments`), found by extension.
+    NotTranscript,
+}
+
+impl SkipReason {
+    /// Why, as listed in reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary file",
+            SkipReason::NotTranscript => "JSON without transcript segments",
+        }
+    }
 }
 
 /// The outcome of reading one input.
@@ -94,6 +119,17 @@ pub fn load_bytes(
     bytes: &[u8],
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Loaded, InputError> {
+    load_bytes_as(display, kind, None, bytes, forced_encoding)
+}
+
+/// Like `load_bytes`, parsing the decoded text as a transcript in `format` when one is given.
+pub fn load_bytes_as(
+    display: &str,
+    kind: Scope,
+    format: Option<transcript::TranscriptFormat>,
+    bytes: &[u8],
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<Loaded, InputError> {
     let err = |message: String| InputError {
         path: display.to_string(),
         message,
@@ -102,12 +138,20 @@ pub fn load_bytes(
         return Ok(Loaded::Skipped(SkipReason::Binary));
     }
     let text = decode::decode(bytes, forced_encoding).map_err(err)?;
+    if let Some(format) = format {
+        return match transcript::parse(display, format, text) {
+            Ok(transcript::Parsed::Doc(doc)) => Ok(Loaded::Doc(doc)),
+            Ok(transcript::Parsed::NotTranscript) => Ok(Loaded::Skipped(SkipReason::NotTranscript)),
+            Err(e) => Err(err(e.to_string())),
+        };
+    }
     Ok(Loaded::Doc(Document {
         path: display.to_string(),
         kind,
         text,
         segments: Vec::new(),
         products: Vec::new(),
+        origin: None,
     }))
 }
 
@@ -131,7 +175,14 @@ pub fn load_path(
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    load_bytes(display, kind, &bytes, forced_encoding)
+    let format = match kind {
+        Scope::Transcript => path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| transcript::format_for_name(&n.to_ascii_lowercase())),
+        _ => None,
+    };
+    load_bytes_as(display, kind, format, &bytes, forced_encoding)
 }
 
 #[cfg(test)]
@@ -157,6 +208,7 @@ mod tests {
                 },
             ],
             products: vec![],
+            origin: None,
         };
         assert_eq!(doc.time_of(0..16), Some((1000, 3500)));
         assert_eq!(doc.time_of(7..10), Some((2000, 3500)));
