@@ -29,12 +29,36 @@ struct RawSegment<'a> {
     text: &'a RawValue,
 }
 
-fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Line numbers of offsets met in increasing order, without counting from the start of the file each time
+/// (a Whisper file is often one line of thousands of segments).
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// Where `part` (a slice of `whole`) starts in `whole`.
@@ -66,9 +90,14 @@ fn seconds_to_ms(line: usize, field: &str, s: f64) -> Result<u64, ParseError> {
 }
 
 /// Reads one segment object, `raw` being a slice of `file`.
-fn push_segment(file: &str, raw: &str, joiner: &mut Joiner<'_>) -> Result<(), ParseError> {
+fn push_segment(
+    file: &str,
+    raw: &str,
+    lines: &mut LineCounter<'_>,
+    joiner: &mut Joiner<'_>,
+) -> Result<(), ParseError> {
     let base = offset_in(file, raw);
-    let line = line_at(file, base);
+    let line = lines.line_at(base);
     let seg: RawSegment<'_> = serde_json::from_str(raw).map_err(|e| json_error(line, &e))?;
     let start = seconds_to_ms(line, "start", seg.start)?;
     let end = seconds_to_ms(line, "end", seg.end)?;
@@ -85,7 +114,7 @@ fn push_segment(file: &str, raw: &str, joiner: &mut Joiner<'_>) -> Result<(), Pa
     let at = offset_in(file, literal);
     if !literal.starts_with('"') {
         return Err(ParseError::new(
-            line_at(file, at),
+            lines.line_at(at),
             "segment text is not a string",
         ));
     }
@@ -175,8 +204,9 @@ pub fn parse_json(text: &str, joiner: &mut Joiner<'_>) -> Result<bool, ParseErro
         }
         _ => return Ok(false),
     };
+    let mut lines = LineCounter::new(text);
     for raw in segments {
-        push_segment(text, raw.get(), joiner)?;
+        push_segment(text, raw.get(), &mut lines, joiner)?;
     }
     Ok(true)
 }
@@ -189,6 +219,7 @@ fn looks_like_segment(v: &Value) -> bool {
 pub fn parse_lines(text: &str, joiner: &mut Joiner<'_>) -> Result<bool, ParseError> {
     let mut first = true;
     let mut offset = 0;
+    let mut lines = LineCounter::new(text);
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let line_start = offset;
         offset += raw.len();
@@ -206,7 +237,7 @@ pub fn parse_lines(text: &str, joiner: &mut Joiner<'_>) -> Result<bool, ParseErr
         }
         let lead = raw.len() - raw.trim_start().len();
         let slice = &text[line_start + lead..line_start + lead + record.len()];
-        push_segment(text, slice, joiner)?;
+        push_segment(text, slice, &mut lines, joiner)?;
     }
     Ok(true)
 }

@@ -168,6 +168,11 @@ mod tests {
         bytes.push(0x81); // a lead byte with nothing after it
         let e = decode(&bytes, Some(encoding_rs::GB18030)).unwrap_err();
         assert!(e.contains("offset 11") && e.contains("line 2"), "{e}");
+        let mut mid = gb18030("最");
+        mid.extend([0x81, b' ']);
+        mid.extend(gb18030("好"));
+        let e = decode(&mid, Some(encoding_rs::GB18030)).unwrap_err();
+        assert!(e.contains("offset 2 (line 1)"), "{e}");
         for latin1 in ["café au lait", "naïve façade", "résumé"] {
             let bytes = encoding_rs::WINDOWS_1252.encode(latin1).0.into_owned();
             let e = decode(&bytes, None).unwrap_err();

@@ -112,14 +112,22 @@ pub enum Loaded {
     Skipped(SkipReason),
 }
 
-/// Turns raw bytes of a named input into a document (decoding, format parsing).
+/// Turns raw bytes of a named input into a document (decoding, format parsing). A transcript's format is
+/// taken from the name's extension.
 pub fn load_bytes(
     display: &str,
     kind: Scope,
     bytes: &[u8],
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Loaded, InputError> {
-    load_bytes_as(display, kind, None, bytes, forced_encoding)
+    let format = match kind {
+        Scope::Transcript => {
+            let name = display.rsplit('/').next().unwrap_or(display);
+            transcript::format_for_name(&name.to_ascii_lowercase())
+        }
+        _ => None,
+    };
+    load_bytes_as(display, kind, format, bytes, forced_encoding)
 }
 
 /// Like `load_bytes`, parsing the decoded text as a transcript in `format` when one is given.
@@ -175,14 +183,7 @@ pub fn load_path(
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    let format = match kind {
-        Scope::Transcript => path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| transcript::format_for_name(&n.to_ascii_lowercase())),
-        _ => None,
-    };
-    load_bytes_as(display, kind, format, &bytes, forced_encoding)
+    load_bytes(display, kind, &bytes, forced_encoding)
 }
 
 #[cfg(test)]
