@@ -337,6 +337,55 @@ mod tests {
         assert_eq!(text, "价格<100元");
     }
 
+    /// Every prefix of every fixture (a file cut off anywhere) parses or fails with a line inside the file, and
+    /// every span of the joined text maps back inside the file: no input makes a parser panic.
+    #[test]
+    fn truncated_files_never_panic() {
+        let files = [
+            (
+                TranscriptFormat::Srt,
+                include_str!("../../fixtures/transcripts/face-cream.srt"),
+            ),
+            (
+                TranscriptFormat::Srt,
+                include_str!("../../fixtures/transcripts/cross-cue.srt"),
+            ),
+            (
+                TranscriptFormat::Vtt,
+                include_str!("../../fixtures/transcripts/lipstick.vtt"),
+            ),
+            (
+                TranscriptFormat::AsrJson,
+                include_str!("../../fixtures/transcripts/whisper-serum.json"),
+            ),
+            (
+                TranscriptFormat::JsonLines,
+                include_str!("../../fixtures/transcripts/sunscreen.jsonl"),
+            ),
+            (
+                TranscriptFormat::Srt,
+                include_str!("../../fixtures/bad/malformed.srt"),
+            ),
+        ];
+        for (format, full) in files {
+            let lines = full.lines().count() + 1;
+            for (cut, _) in full.char_indices() {
+                let text = &full[..cut];
+                match parse("t", format, text.to_string()) {
+                    Ok(Parsed::Doc(doc)) => {
+                        let origin = doc.origin.as_ref().unwrap();
+                        for seg in &doc.segments {
+                            let r = origin.map.to_original(seg.range.clone());
+                            assert!(r.end <= text.len() && text.is_char_boundary(r.start));
+                        }
+                    }
+                    Ok(Parsed::NotTranscript) => {}
+                    Err(e) => assert!(e.line >= 1 && e.line <= lines, "{e} in {text:?}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn entities_are_rewritten() {
         let (text, pairs) = strip("买一&amp;送一", Markup::Vtt);
