@@ -33,6 +33,14 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> Result<String,
         Ok(s) => return Ok(s.to_string()),
         Err(e) => e,
     };
+    if mostly_utf8(bytes) {
+        // A UTF-8 file with a damaged byte: read as GB18030 it would turn into plausible-looking mojibake.
+        let at = utf8_error.valid_up_to();
+        return Err(format!(
+            "not valid UTF-8: invalid byte at offset {at} (line {})",
+            bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1
+        ));
+    }
     match detect_legacy(bytes) {
         Some(enc) => strict(enc, bytes).map_err(|e| format!("{e} (detected; pass --encoding to name it)")),
         None => Err(format!(
@@ -62,6 +70,18 @@ pub fn detect_legacy(bytes: &[u8]) -> Option<&'static Encoding> {
     // only if every non-ASCII pair lies in the GB2312 block of common characters: Latin-1 accents followed by
     // ASCII letters ("naïve façade") never do.
     only_gb2312_pairs(bytes).then_some(encoding_rs::GB18030)
+}
+
+/// True when most non-ASCII text is valid UTF-8. GBK text almost never forms valid UTF-8 sequences (a
+/// character does by accident a few times in a hundred), so a file with more valid multi-byte UTF-8
+/// characters than invalid bytes is UTF-8 with damage, not GBK.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += chunk.invalid().len();
+    }
+    valid > invalid
 }
 
 fn only_gb2312_pairs(bytes: &[u8]) -> bool {
@@ -173,6 +193,16 @@ mod tests {
         mid.extend(gb18030("好"));
         let e = decode(&mid, Some(encoding_rs::GB18030)).unwrap_err();
         assert!(e.contains("offset 2 (line 1)"), "{e}");
+        // UTF-8 with one byte lost is an error, not GB18030 mojibake.
+        let mut damaged = "第一行\n家人们晚上好，这款面霜是全网最好的"
+            .as_bytes()
+            .to_vec();
+        damaged.remove(20);
+        let e = decode(&damaged, None).unwrap_err();
+        assert!(
+            e.starts_with("not valid UTF-8: invalid byte at offset 19 (line 2)"),
+            "{e}"
+        );
         for latin1 in ["café au lait", "naïve façade", "résumé"] {
             let bytes = encoding_rs::WINDOWS_1252.encode(latin1).0.into_owned();
             let e = decode(&bytes, None).unwrap_err();
