@@ -9,18 +9,19 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, FailOn, FormatArg, KindArg, RuleArgs, RulesCommand,
+    CheckArgs, Cli, ColorChoice, Command, FormatArg, KindArg, RuleArgs, RulesCommand, WatchArgs,
+    WatchFormat,
 };
+use crate::config::Settings;
 use crate::engine::Engine;
 use crate::error::{AppError, InputError};
 use crate::examples::run_examples;
-use crate::finding::Severity;
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
 use crate::rules::schema::Scope;
 use crate::rules::{pack, PackSource, RuleSet};
 use crate::source::transcript::TranscriptFormat;
 use crate::source::{self, decode, Loaded, SkipReason};
-use crate::walk;
+use crate::{staged, suppress, walk, workflow};
 
 /// Exit status of a run that did not fail with an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +40,18 @@ pub fn run(cli: Cli) -> Result<Status, AppError> {
     match cli.command {
         Command::Check(args) => check(args, color),
         Command::Rules(cmd) => rules_command(cmd),
+        Command::Init => print(&workflow::init()?).map(|()| Status::Clean),
+        Command::Hook(cmd) => print(&workflow::hook(cmd)?).map(|()| Status::Clean),
+        Command::Watch(args) => watch(&args),
     }
+}
+
+fn watch(args: &WatchArgs) -> Result<Status, AppError> {
+    Ok(if workflow::watch(args)? {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -67,14 +79,6 @@ pub fn load_rules(args: &RuleArgs) -> Result<RuleSet, AppError> {
     Ok(RuleSet::from_sources(&sources)?)
 }
 
-fn severity_of(f: FailOn) -> Severity {
-    match f {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    }
-}
-
 enum Outcome {
     File(FileReport, u64),
     Skipped(Skipped),
@@ -86,6 +90,7 @@ fn scan_one(
     loaded: Result<Loaded, InputError>,
     display: &str,
     keep_source: bool,
+    settings: &Settings,
 ) -> Outcome {
     match loaded {
         Err(e) => Outcome::Error(e),
@@ -94,7 +99,10 @@ fn scan_one(
             reason: reason.describe().into(),
         }),
         Ok(Loaded::Doc(doc)) => match engine.scan_document(&doc) {
-            Ok(findings) => {
+            Ok(mut findings) => {
+                // Transcript findings point into the file itself, where its directives are too.
+                suppress::apply(doc.file_text(), &mut findings);
+                settings.apply_findings(&mut findings);
                 let bytes = doc.file_text().len() as u64;
                 Outcome::File(
                     FileReport {
@@ -133,7 +141,28 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     let started = Instant::now();
-    let set = load_rules(&args.rules)?;
+    let mut settings = workflow::settings(&args.config)?;
+    settings.force_exclude = args.force_exclude;
+    if args.stream {
+        if args.paths.len() > 1 {
+            return Err(AppError::Usage(
+                "--stream reads one stream: `-` for stdin or one saved log".into(),
+            ));
+        }
+        return watch(&WatchArgs {
+            input: args.paths.first().cloned().unwrap_or_else(|| "-".into()),
+            rules: args.rules.clone(),
+            config: args.config.clone(),
+            format: match args.format {
+                FormatArg::Human => WatchFormat::Human,
+                _ => WatchFormat::Jsonl,
+            },
+            fail_on: args.fail_on,
+            stdin_name: args.stdin_name.clone(),
+        });
+    }
+    let baseline_file = args.baseline.clone().or_else(|| settings.baseline.clone());
+    let set = workflow::rule_set(&args.rules, &settings)?;
     let engine = Engine::new(Arc::new(set))?;
     let forced = match &args.encoding {
         Some(label) => Some(decode::by_label(label).ok_or_else(|| {
@@ -148,6 +177,8 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         FormatArg::Json => Format::Json,
     };
     let keep_source = format == Format::Human;
+    // Baselines fingerprint the text around each finding.
+    let keep_text = keep_source || baseline_file.is_some() || args.write_baseline.is_some();
 
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -160,7 +191,28 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let walked = walk::walk(&file_paths);
+    let staged = if args.staged {
+        if use_stdin {
+            return Err(AppError::Usage(
+                "--staged reads the git index, not stdin".into(),
+            ));
+        }
+        Some(staged::collect(&args.paths)?)
+    } else {
+        None
+    };
+    let mut walked = if staged.is_some() {
+        walk::Walked::default()
+    } else {
+        walk::walk(&file_paths)
+    };
+    walked
+        .inputs
+        .retain(|i| !settings.excludes(&i.path, file_paths.contains(&i.path)));
+    // The baseline is livelint's own file, not an input, whatever its extension.
+    for b in [&baseline_file, &args.write_baseline].into_iter().flatten() {
+        walked.inputs.retain(|i| !same_file(&i.path, b));
+    }
     if let Some(out) = &args.output {
         if let Some(input) = walked.inputs.iter().find(|i| same_file(&i.path, out)) {
             return Err(AppError::Usage(format!(
@@ -185,10 +237,27 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             .par_iter()
             .map(|input| {
                 let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
-                scan_one(&engine, loaded, &input.display, keep_source)
+                scan_one(&engine, loaded, &input.display, keep_text, &settings)
             })
             .collect()
     });
+    if let Some(st) = &staged {
+        let files: Vec<&staged::StagedFile> = st
+            .files
+            .iter()
+            .filter(|f| !settings.excludes(&f.path, false))
+            .collect();
+        outcomes.extend(pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| {
+                    let kind = source::kind_for_path(&f.path).unwrap_or(Scope::Script);
+                    let loaded = source::load_bytes(&f.display, kind, &f.bytes, forced);
+                    scan_one(&engine, loaded, &f.display, keep_text, &settings)
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
     if use_stdin {
         let mut bytes = Vec::new();
         io::stdin()
@@ -206,7 +275,13 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             }),
             other => other,
         };
-        outcomes.push(scan_one(&engine, loaded, &args.stdin_name, keep_source));
+        outcomes.push(scan_one(
+            &engine,
+            loaded,
+            &args.stdin_name,
+            keep_text,
+            &settings,
+        ));
     }
 
     let mut report = Report {
@@ -227,6 +302,21 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     report.recount();
+    let root = match &staged {
+        Some(st) => st.root.clone(),
+        None => PathBuf::from("."),
+    };
+    workflow::baselines(
+        &mut report,
+        &root,
+        args.write_baseline.as_deref(),
+        baseline_file.as_deref(),
+    )?;
+    if !keep_source {
+        for f in &mut report.files {
+            f.source = None;
+        }
+    }
     report.summary.elapsed = started.elapsed();
 
     let opts = RenderOptions {
@@ -238,7 +328,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
 
     Ok(if !report.errors.is_empty() {
         Status::InputErrors
-    } else if report.fails(severity_of(args.fail_on)) {
+    } else if report.fails(workflow::threshold(args.fail_on, &settings)) {
         Status::Findings
     } else {
         Status::Clean

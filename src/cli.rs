@@ -35,6 +35,72 @@ pub enum Command {
     /// List, explain and test rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write a commented starter `.livelint.yaml` in the current folder (never overwrites one).
+    Init,
+    /// Install or remove the git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Check a live stream: ASR lines or JSON Lines segments from stdin, each finding printed as its line arrives.
+    Watch(WatchArgs),
+}
+
+/// Where the project configuration comes from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// Use this configuration file instead of the nearest `.livelint.yaml` from the current folder upward.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// `livelint hook ...`.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write the pre-commit hook (`git rev-parse --git-path hooks`, so worktrees and core.hooksPath work).
+    Install {
+        /// Replace a pre-commit hook livelint did not write (it is kept as `pre-commit.livelint-backup`).
+        #[arg(long)]
+        force: bool,
+        /// Run `livelint` from PATH instead of this binary's absolute path.
+        #[arg(long)]
+        use_path: bool,
+    },
+    /// Remove the pre-commit hook, if livelint wrote it (restoring a hook it replaced).
+    Uninstall,
+}
+
+/// Output of `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// `name:line:column: severity[rule]: message`, one a line.
+    Human,
+    /// One JSON object a line: `"type": "finding"`, then `"type": "summary"`.
+    Jsonl,
+}
+
+/// `livelint watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// `-` for stdin, or a saved ASR log to replay.
+    #[arg(value_name = "INPUT", default_value = "-")]
+    pub input: PathBuf,
+    /// Rule packs.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Project configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Human)]
+    pub format: WatchFormat,
+    /// Exit with 1 at the end when a finding at or above this severity was printed.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Name shown for the stream.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_name: String,
 }
 
 /// Which rule packs to load.
@@ -98,9 +164,9 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit with 1 when a finding at or above this severity is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding at or above this severity is reported [default: the config's, else error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Worker threads (default: one per core). The output is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -116,6 +182,26 @@ pub struct CheckArgs {
     /// Leave the elapsed time out of the summary line (for diffs and snapshots).
     #[arg(long, hide = true)]
     pub no_timing: bool,
+    /// Project configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Audit the staged content (the git index) of staged files instead of the working tree.
+    #[arg(long, conflicts_with = "stream")]
+    pub staged: bool,
+    /// Treat stdin as a live stream (as `livelint watch -`): print each finding as its line arrives.
+    #[arg(long)]
+    pub stream: bool,
+    /// Hide the findings recorded in this baseline; report its entries that no longer match.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file (written atomically) and report none of them.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Apply the config's include/exclude globs also to files named on the command line (as pre-commit names
+    /// them); `--force-exclude=false` audits named files whatever the globs say.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub force_exclude: bool,
 }
 
 /// `livelint rules ...`.

@@ -120,6 +120,10 @@ pub enum AppError {
     #[error("{0}")]
     #[diagnostic(code(livelint::usage))]
     Usage(String),
+    /// A configuration file is malformed; the span points into its YAML.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ConfigFile(Box<crate::config::ConfigError>),
     /// A configuration file is broken.
     #[error("{message}")]
     #[diagnostic(code(livelint::config))]

@@ -55,11 +55,15 @@ pub enum Category {
     OffPlatformTransaction,
     /// Other false or misleading claims (origin, honours, endorsements).
     MisleadingClaims,
+    /// livelint's own directives: a suppression without a reason, or one that suppresses nothing.
+    /// Never written in a pack: only built-in checks use it.
+    #[serde(skip_deserializing)]
+    Suppression,
 }
 
 impl Category {
     /// Every category, in the order reports list them.
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::AbsoluteTerms,
         Category::ExaggeratedEfficacy,
         Category::FakeDiscount,
@@ -67,6 +71,7 @@ impl Category {
         Category::FakeData,
         Category::OffPlatformTransaction,
         Category::MisleadingClaims,
+        Category::Suppression,
     ];
 
     /// The stable kebab-case name.
@@ -79,6 +84,7 @@ impl Category {
             Category::FakeData => "fake-data",
             Category::OffPlatformTransaction => "off-platform-transaction",
             Category::MisleadingClaims => "misleading-claims",
+            Category::Suppression => "suppression",
         }
     }
 

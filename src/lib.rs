@@ -20,16 +20,23 @@
 //! ```
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod examples;
 pub mod finding;
+pub mod hook;
 pub mod normalize;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod staged;
+pub mod stream;
+pub mod suppress;
 pub mod walk;
+pub mod workflow;
 
 pub use engine::{Engine, ScanContext};
 pub use error::{AppError, InputError, RuleError};

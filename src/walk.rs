@@ -85,7 +85,20 @@ fn walk_dir(root: &Path, out: &mut Walked) {
             }
             continue;
         }
-        if !entry.file_type().is_file() {
+        if entry.path_is_symlink() {
+            // A link in a walked folder is followed only to a file; a dangling one is an unreadable input.
+            match std::fs::metadata(entry.path()) {
+                Err(e) if kind_for_path(entry.path()).is_some() => {
+                    out.errors.push(InputError {
+                        path: display(entry.path()),
+                        message: format!("cannot read: {e}"),
+                    });
+                    continue;
+                }
+                Ok(m) if m.is_file() => {}
+                _ => continue,
+            }
+        } else if !entry.file_type().is_file() {
             continue;
         }
         if let Some(kind) = kind_for_path(entry.path()) {

@@ -85,6 +85,10 @@ fn header(path: &str, f: &Finding) -> String {
 }
 
 fn help_text(f: &Finding) -> String {
+    if f.rule.law.is_empty() {
+        // Built-in checks (suppressions) enforce no law.
+        return f.rule.help.clone();
+    }
     format!("{}\nlaw: {}", f.rule.help, f.rule.law.join("; "))
 }
 
@@ -130,6 +134,7 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
                         .render_report(&mut s, &diag)
                         .map_err(io::Error::other)?;
                     out.write_all(s.as_bytes())?;
+                    out.write_all(b"\n")?;
                 }
             }
             None => {
