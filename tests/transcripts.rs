@@ -361,3 +361,20 @@ fn other_json_in_a_walked_folder_is_skipped_without_errors() {
     assert_eq!(report["findings"].as_array().unwrap().len(), 1);
     assert_eq!(report["findings"][0]["time"]["start"], "00:00:01.500");
 }
+
+#[test]
+fn inline_suppressions_apply_to_cue_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let srt = "1\n00:00:01,000 --> 00:00:03,000\nlivelint: allow zh-ad-law/absolute-superlatives reason=\"品牌口号\"\n这是最好的面霜\n\n2\n00:00:03,000 --> 00:00:05,000\n这是最好的\n";
+    std::fs::write(dir.path().join("live.srt"), srt).unwrap();
+    let out = livelint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path().join("live.srt"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fs = report["findings"].as_array().unwrap();
+    assert_eq!(fs.len(), 1, "{report:#}");
+    assert_eq!(pos(&fs[0]), (8, 3));
+    assert_eq!(time(&fs[0]), ("00:00:03.000", "00:00:05.000"));
+}
