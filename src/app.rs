@@ -107,7 +107,10 @@ fn scan_one(
                 Outcome::File(
                     FileReport {
                         path: doc.path.clone(),
-                        source: keep_source.then(|| Arc::from(doc.file_text())),
+                        // Only files with findings are rendered with their text: keeping every file's text
+                        // would hold a whole tree in memory.
+                        source: (keep_source && !findings.is_empty())
+                            .then(|| Arc::from(doc.file_text())),
                         findings,
                     },
                     bytes,
@@ -175,8 +178,12 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     let format = match args.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Github => Format::Github,
     };
-    let keep_source = format == Format::Human;
+    let keep_source = format.needs_source();
     // Baselines fingerprint the text around each finding.
     let keep_text = keep_source || baseline_file.is_some() || args.write_baseline.is_some();
 

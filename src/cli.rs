@@ -121,6 +121,14 @@ pub enum FormatArg {
     Human,
     /// One JSON document (DESIGN.md section 5).
     Json,
+    /// JSON Lines: one finding, error, skipped input or summary a line, each with a `type`.
+    Jsonl,
+    /// SARIF 2.1.0, for code scanning (columns in UTF-16 code units, as SARIF expects).
+    Sarif,
+    /// One row per finding, UTF-8 with BOM so spreadsheets show Chinese.
+    Csv,
+    /// GitHub Actions annotations (`::error file=...`).
+    Github,
 }
 
 /// The lowest severity that makes the exit code 1.

@@ -136,6 +136,18 @@ pub fn errors(report: &Report) -> Vec<JsonError<'_>> {
         .collect()
 }
 
+/// Skipped inputs as JSON objects.
+pub fn skipped(report: &Report) -> Vec<JsonSkipped<'_>> {
+    report
+        .skipped
+        .iter()
+        .map(|s| JsonSkipped {
+            path: &s.path,
+            reason: &s.reason,
+        })
+        .collect()
+}
+
 /// Writes the whole report as one JSON document.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = JsonReport {
@@ -145,14 +157,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map(|(p, f)| JsonFinding::new(p, f))
             .collect(),
         errors: errors(report),
-        skipped: report
-            .skipped
-            .iter()
-            .map(|s| JsonSkipped {
-                path: &s.path,
-                reason: &s.reason,
-            })
-            .collect(),
+        skipped: skipped(report),
         summary: JsonSummary::new(report),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

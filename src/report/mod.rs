@@ -1,7 +1,13 @@
 //! Reporters render a finished `Report`; they never match text. One file per format.
 
+pub mod csv;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod jsonl;
+pub mod sarif;
+#[cfg(test)]
+mod test_support;
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -98,6 +104,21 @@ pub enum Format {
     Human,
     /// DESIGN.md section 5.
     Json,
+    /// JSON Lines: one object a line with a `type` field.
+    Jsonl,
+    /// SARIF 2.1.0 for code-scanning tools.
+    Sarif,
+    /// One row per finding, UTF-8 with BOM, for spreadsheets.
+    Csv,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+impl Format {
+    /// Whether the reporter needs each file's decoded text (source lines, UTF-16 columns).
+    pub fn needs_source(self) -> bool {
+        matches!(self, Format::Human | Format::Sarif)
+    }
 }
 
 /// Options that change how a report looks, not what it says.
@@ -121,5 +142,9 @@ pub fn render(
     match format {
         Format::Human => human::render(report, opts, out),
         Format::Json => json::render(report, out),
+        Format::Jsonl => jsonl::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Csv => csv::render(report, out),
+        Format::Github => github::render(report, out),
     }
 }
