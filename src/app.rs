@@ -9,7 +9,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, FormatArg, RuleArgs, RulesCommand, WatchArgs, WatchFormat,
+    CheckArgs, Cli, ColorChoice, Command, FormatArg, KindArg, RuleArgs, RulesCommand, WatchArgs,
+    WatchFormat,
 };
 use crate::config::Settings;
 use crate::engine::crosscheck::{CrossChecker, ProductIndex};
@@ -19,6 +20,7 @@ use crate::examples::run_examples;
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
 use crate::rules::schema::Scope;
 use crate::rules::{pack, PackSource, RuleSet};
+use crate::source::transcript::TranscriptFormat;
 use crate::source::{self, decode, Loaded, SkipReason};
 use crate::{staged, suppress, walk, workflow};
 
@@ -94,9 +96,9 @@ fn scan_one(
 ) -> Outcome {
     match loaded {
         Err(e) => Outcome::Error(e),
-        Ok(Loaded::Skipped(SkipReason::Binary)) => Outcome::Skipped(Skipped {
+        Ok(Loaded::Skipped(reason)) => Outcome::Skipped(Skipped {
             path: display.to_string(),
-            reason: "binary file".into(),
+            reason: reason.describe().into(),
         }),
         Ok(Loaded::Doc(mut doc)) => match xcheck
             .tie(&mut doc)
@@ -105,16 +107,17 @@ fn scan_one(
             Err(e) => Outcome::Error(e),
             Ok((Ok(mut findings), tie)) => {
                 xcheck.check(&doc, &tie, &mut findings);
-                suppress::apply(&doc.text, &mut findings);
+                // Transcript findings point into the file itself, where its directives are too.
+                suppress::apply(doc.file_text(), &mut findings);
                 settings.apply_findings(&mut findings);
-                let bytes = doc.text.len() as u64;
+                let bytes = doc.file_text().len() as u64;
                 Outcome::File(
                     FileReport {
                         path: doc.path.clone(),
                         // Only files with findings are rendered with their text: keeping every file's text
                         // would hold a whole tree in memory.
                         source: (keep_source && !findings.is_empty())
-                            .then(|| Arc::from(doc.text.as_str())),
+                            .then(|| Arc::from(doc.file_text())),
                         findings,
                     },
                     bytes,
@@ -125,6 +128,17 @@ fn scan_one(
                 message: format!("scan failed: {e}"),
             }),
         },
+    }
+}
+
+/// What `--stdin-kind` reads stdin as.
+fn stdin_kind(kind: KindArg) -> (Scope, Option<TranscriptFormat>) {
+    match kind {
+        KindArg::Script => (Scope::Script, None),
+        KindArg::Srt => (Scope::Transcript, Some(TranscriptFormat::Srt)),
+        KindArg::Vtt => (Scope::Transcript, Some(TranscriptFormat::Vtt)),
+        KindArg::AsrJson => (Scope::Transcript, Some(TranscriptFormat::AsrJson)),
+        KindArg::Jsonl => (Scope::Transcript, Some(TranscriptFormat::JsonLines)),
     }
 }
 
@@ -243,8 +257,14 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         None => crate::source::listing::Date::today(),
     };
     // Listings first: scripts and transcripts are checked against the products they describe.
-    let (listing_inputs, doc_inputs): (Vec<_>, Vec<_>) =
-        walked.inputs.iter().partition(|i| i.kind == Scope::Listing);
+    // A walked `.json` may be a listing (`products`) or a transcript (`segments`): the listing loader sees it
+    // first and skips it quietly unless it is a listing.
+    let is_json = |i: &&walk::Input| i.display.to_ascii_lowercase().ends_with(".json");
+    let listing_inputs: Vec<&walk::Input> = walked
+        .inputs
+        .iter()
+        .filter(|i| i.kind == Scope::Listing || is_json(i))
+        .collect();
     let mut candidates: Vec<(PathBuf, String)> = listing_inputs
         .iter()
         .map(|i| (i.path.clone(), i.display.clone()))
@@ -266,6 +286,13 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         }
     }
     let listings = pool.install(|| listing::load_all(&explicit, &candidates, forced));
+    let listed: std::collections::HashSet<&str> =
+        listings.files.iter().map(|f| f.path.as_str()).collect();
+    let doc_inputs: Vec<&walk::Input> = walked
+        .inputs
+        .iter()
+        .filter(|i| i.kind != Scope::Listing && !listed.contains(i.display.as_str()))
+        .collect();
     let (index, index_errors) = ProductIndex::new(&listings.files);
     let xcheck = CrossChecker::new(engine.rules(), &index, args.product.as_deref(), date)
         .map_err(AppError::Usage)?;
@@ -337,7 +364,15 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 path: PathBuf::from("-"),
                 source,
             })?;
-        let loaded = source::load_bytes(&args.stdin_name, Scope::Script, &bytes, forced);
+        let (kind, format) = stdin_kind(args.stdin_kind);
+        let loaded = match source::load_bytes_as(&args.stdin_name, kind, format, &bytes, forced) {
+            // Named explicitly as a transcript: not skipped quietly as a walked .json would be.
+            Ok(Loaded::Skipped(SkipReason::NotTranscript)) => Err(InputError {
+                path: args.stdin_name.clone(),
+                message: "not an ASR transcript (no `segments` list of {start, end, text})".into(),
+            }),
+            other => other,
+        };
         outcomes.push(scan_one(
             &engine,
             &xcheck,

@@ -147,6 +147,14 @@ pub enum FailOn {
 pub enum KindArg {
     /// A sales script (plain text or Markdown).
     Script,
+    /// SubRip subtitles.
+    Srt,
+    /// WebVTT subtitles.
+    Vtt,
+    /// ASR JSON in Whisper's shape: {"segments":[{"start":12.3,"end":15.1,"text":"…"}]}.
+    AsrJson,
+    /// JSON Lines, one {"start","end","text"} segment a line.
+    Jsonl,
 }
 
 /// `livelint check`.

@@ -171,21 +171,19 @@ pub fn locate_all(text: &str, offsets: &mut [(usize, &mut LineCol)]) {
     offsets.sort_by_key(|(o, _)| *o);
     let bytes = text.as_bytes();
     let mut line = 1usize;
-    let mut line_start = 0usize;
     let mut pos = 0usize;
+    // The column of `pos`, carried forward: a long line (a one-line ASR JSON file of 10 MB) is counted once,
+    // not once per finding on it.
+    let mut column = 1usize;
     for (offset, out) in offsets.iter_mut() {
         let offset = (*offset).min(bytes.len());
         while let Some(nl) = memchr_newline(&bytes[pos..offset]) {
             line += 1;
             pos += nl + 1;
-            line_start = pos;
+            column = 1;
         }
+        column += text.get(pos..offset).map_or(0, |s| s.chars().count());
         pos = offset;
-        let column = text
-            .get(line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
         **out = LineCol { line, column };
     }
 }
@@ -217,6 +215,19 @@ mod tests {
         locate_all(text, &mut [(4, &mut x), (0, &mut y)]);
         assert_eq!(x, LineCol { line: 3, column: 1 });
         assert_eq!(y, LineCol { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn many_offsets_on_one_line() {
+        let text = "最好，最好\n最好";
+        let mut cols = [LineCol::default(); 5];
+        let [a, b, c, d, e] = &mut cols;
+        locate_all(
+            text,
+            &mut [(0, a), (3, b), (9, c), (9, d), (text.len() - 6, e)],
+        );
+        let got: Vec<(usize, usize)> = cols.iter().map(|p| (p.line, p.column)).collect();
+        assert_eq!(got, vec![(1, 1), (1, 2), (1, 4), (1, 4), (2, 1)]);
     }
 
     #[test]

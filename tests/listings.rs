@@ -233,7 +233,11 @@ fn listing_descriptions_are_scanned_by_text_rules() {
 fn bad_records_are_errors_and_valid_records_are_still_checked() {
     let (code, r) = check_json(&["fixtures/bad"]);
     assert_eq!(code, 2, "input errors make the audit incomplete");
-    let errs = errors(&r);
+    // fixtures/bad also holds broken transcripts; this test is about the listings.
+    let errs: Vec<_> = errors(&r)
+        .into_iter()
+        .filter(|e| e.contains(".listing."))
+        .collect();
     assert_eq!(
         errs,
         vec![

@@ -692,6 +692,10 @@ impl<'a> CrossChecker<'a> {
                 });
             }
         }
+        // Transcript spans were found in the joined cue text; point them into the file like text findings.
+        if let Some(o) = &doc.origin {
+            o.remap(&mut new);
+        }
         findings.append(&mut new);
         findings.sort_by(|a, b| {
             (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
@@ -1184,6 +1188,7 @@ mod tests {
             ],
             text,
             products: vec![],
+            origin: None,
         };
         let tie = xc.tie(&mut doc).unwrap();
         assert_eq!(tie.products, vec![0, 1]);

@@ -177,6 +177,10 @@ impl Engine {
                 });
             }
         }
+        // Transcripts are scanned as joined cue text; report positions in the file itself (issue 4).
+        if let Some(origin) = &doc.origin {
+            origin.remap(&mut findings);
+        }
         Ok(findings)
     }
 }

@@ -1,7 +1,12 @@
 //! Inputs: bytes -> decoded text -> `Document` (text, kind, and for transcripts the cue times).
 
+pub mod asr;
 pub mod decode;
 pub mod listing;
+pub mod origin;
+pub mod srt;
+pub mod transcript;
+pub mod vtt;
 pub mod yamlpos;
 
 use std::ops::Range;
@@ -37,6 +42,8 @@ pub struct Document {
     pub segments: Vec<Segment>,
     /// Product categories the input is about.
     pub products: Vec<ProductCategory>,
+    /// For transcripts: the decoded file, when `text` is the joined cue text. Findings are mapped back to it.
+    pub origin: Option<origin::Origin>,
 }
 
 impl Document {
@@ -48,7 +55,13 @@ impl Document {
             text: text.into(),
             segments: Vec::new(),
             products: Vec::new(),
+            origin: None,
         }
+    }
+
+    /// The text reports show and count lines in: the decoded file (for transcripts, not the joined cue text).
+    pub fn file_text(&self) -> &str {
+        self.origin.as_ref().map_or(self.text.as_str(), |o| &o.text)
     }
 
     /// The start of the cue holding `span.start` and the end of the cue holding the end of the span.
@@ -72,10 +85,11 @@ pub fn kind_for_path(path: &Path) -> Option<Scope> {
     let ext = name.rsplit('.').next()?;
     match ext {
         "txt" | "md" | "markdown" => Some(Scope::Script),
-        // Candidates: a YAML or JSON file is a listing only with a top-level `products:` key; the listing
-        // loader skips the others (rule packs, configs) silently.
-        "yaml" | "yml" | "json" => Some(Scope::Listing),
-        _ => None,
+        // YAML is a listing only with a top-level `products:` key; the listing loader skips the others (rule
+        // packs, configs) silently. A `.json` is read by both loaders: a transcript with `segments`, a listing
+        // with `products`.
+        "yaml" | "yml" => Some(Scope::Listing),
+        _ => transcript::format_for_name(&name).map(|_| Scope::Transcript),
     }
 }
 
@@ -84,6 +98,18 @@ pub fn kind_for_path(path: &Path) -> Option<Scope> {
 pub enum SkipReason {
     /// It holds NUL bytes: not text.
     Binary,
+    /// JSON that is not a transcript (no `segments`), found by extension.
+    NotTranscript,
+}
+
+impl SkipReason {
+    /// Why, as listed in reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary file",
+            SkipReason::NotTranscript => "JSON without transcript segments",
+        }
+    }
 }
 
 /// The outcome of reading one input.
@@ -95,10 +121,29 @@ pub enum Loaded {
     Skipped(SkipReason),
 }
 
-/// Turns raw bytes of a named input into a document (decoding, format parsing).
+/// Turns raw bytes of a named input into a document (decoding, format parsing). A transcript's format is
+/// taken from the name's extension.
 pub fn load_bytes(
     display: &str,
     kind: Scope,
+    bytes: &[u8],
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<Loaded, InputError> {
+    let format = match kind {
+        Scope::Transcript => {
+            let name = display.rsplit('/').next().unwrap_or(display);
+            transcript::format_for_name(&name.to_ascii_lowercase())
+        }
+        _ => None,
+    };
+    load_bytes_as(display, kind, format, bytes, forced_encoding)
+}
+
+/// Like `load_bytes`, parsing the decoded text as a transcript in `format` when one is given.
+pub fn load_bytes_as(
+    display: &str,
+    kind: Scope,
+    format: Option<transcript::TranscriptFormat>,
     bytes: &[u8],
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Loaded, InputError> {
@@ -110,12 +155,20 @@ pub fn load_bytes(
         return Ok(Loaded::Skipped(SkipReason::Binary));
     }
     let text = decode::decode(bytes, forced_encoding).map_err(err)?;
+    if let Some(format) = format {
+        return match transcript::parse(display, format, text) {
+            Ok(transcript::Parsed::Doc(doc)) => Ok(Loaded::Doc(doc)),
+            Ok(transcript::Parsed::NotTranscript) => Ok(Loaded::Skipped(SkipReason::NotTranscript)),
+            Err(e) => Err(err(e.to_string())),
+        };
+    }
     Ok(Loaded::Doc(Document {
         path: display.to_string(),
         kind,
         text,
         segments: Vec::new(),
         products: Vec::new(),
+        origin: None,
     }))
 }
 
@@ -165,6 +218,7 @@ mod tests {
                 },
             ],
             products: vec![],
+            origin: None,
         };
         assert_eq!(doc.time_of(0..16), Some((1000, 3500)));
         assert_eq!(doc.time_of(7..10), Some((2000, 3500)));
