@@ -378,3 +378,53 @@ fn inline_suppressions_apply_to_cue_lines() {
     assert_eq!(pos(&fs[0]), (8, 3));
     assert_eq!(time(&fs[0]), ("00:00:03.000", "00:00:05.000"));
 }
+
+/// A folder with a `.json` listing (by content, not by name) and a Whisper `.json` transcript: each file goes to
+/// its own loader, and a 原价 claimed on air is checked against the listing and reported at the file's line.
+#[test]
+fn json_listing_and_json_transcript_in_one_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        r#"{"products": [{"id": "cream-01", "title": "玻尿酸面霜", "category": "cosmetics",
+  "aliases": ["玻尿酸面霜"], "price": 129,
+  "price-history": [{"date": "2026-11-05", "price": 129}],
+  "manufacturer": {"name": "广州某某化妆品有限公司", "address": "广州市白云区某某路1号"},
+  "credentials": {"cosmetics-filing": "粤G妆网备字2019199401"}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("show.json"),
+        r#"{"segments": [
+ {"start": 1.0, "end": 3.5, "text": "家人们看这款玻尿酸面霜"},
+ {"start": 3.5, "end": 6.0, "text": "原价299，今天只要129"}]}"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("livelint")
+        .unwrap()
+        .args(["check", "--format", "json", "--date", "2026-11-08"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["errors"].as_array().unwrap().is_empty(), "{r}");
+    assert!(r["skipped"].as_array().unwrap().is_empty(), "{r}");
+    let claim: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "zh-claims/reference-price-above-7-day-low")
+        .collect();
+    assert_eq!(claim.len(), 1, "{r}");
+    let f = claim[0];
+    assert!(f["path"].as_str().unwrap().ends_with("show.json"));
+    assert_eq!(f["matched"], "原价299");
+    assert_eq!(f["line"], 3, "line of the segment in the JSON file");
+    assert_eq!(f["time"]["start"], "00:00:03.500");
+    let text = std::fs::read_to_string(dir.path().join("show.json")).unwrap();
+    let (s, e) = (
+        f["byte_start"].as_u64().unwrap() as usize,
+        f["byte_end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[s..e], "原价299");
+}
