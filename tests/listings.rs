@@ -231,9 +231,9 @@ fn listing_descriptions_are_scanned_by_text_rules() {
 
 #[test]
 fn bad_records_are_errors_and_valid_records_are_still_checked() {
-    let (code, r) = check_json(&["fixtures/bad"]);
+    let (code, r) = check_json(&["tests/data/bad"]);
     assert_eq!(code, 2, "input errors make the audit incomplete");
-    // fixtures/bad also holds broken transcripts; this test is about the listings.
+    // tests/data/bad also holds broken transcripts; this test is about the listings.
     let errs: Vec<_> = errors(&r)
         .into_iter()
         .filter(|e| e.contains(".listing."))
@@ -241,21 +241,21 @@ fn bad_records_are_errors_and_valid_records_are_still_checked() {
     assert_eq!(
         errs,
         vec![
-            "fixtures/bad/broken.listing.csv: line 3, column 1: CSV row has 3 fields, the header has 6; the row is skipped",
-            "fixtures/bad/broken.listing.csv: line 4, column 20: product `soap-03`: `price` must be a number (元), not `abc`",
-            "fixtures/bad/broken.listing.yaml: line 2, column 5: product 1 has no `id`",
-            "fixtures/bad/broken.listing.yaml: line 5, column 12: product `bad-price`: `price` must be a number (元)",
+            "tests/data/bad/broken.listing.csv: line 3, column 1: CSV row has 3 fields, the header has 6; the row is skipped",
+            "tests/data/bad/broken.listing.csv: line 4, column 20: product `soap-03`: `price` must be a number (元), not `abc`",
+            "tests/data/bad/broken.listing.yaml: line 2, column 5: product 1 has no `id`",
+            "tests/data/bad/broken.listing.yaml: line 5, column 12: product `bad-price`: `price` must be a number (元)",
         ]
     );
     // soap-00 (YAML) and soap-04 (CSV) are valid records next to the broken ones.
-    let yaml = findings(&r, "fixtures/bad/broken.listing.yaml");
+    let yaml = findings(&r, "tests/data/bad/broken.listing.yaml");
     assert_eq!(yaml.len(), 2);
     assert!(yaml
         .iter()
         .all(|f| f["matched"] == "soap-00" && f["line"] == 6));
     let csv = find(
         &r,
-        "fixtures/bad/broken.listing.csv",
+        "tests/data/bad/broken.listing.csv",
         "zh-listing/manufacturer-address-missing",
     );
     assert_eq!(csv.len(), 1);

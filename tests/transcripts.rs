@@ -233,19 +233,19 @@ fn forced_encoding_wins_and_a_wrong_one_is_an_error() {
 #[test]
 fn a_malformed_file_names_its_line_and_the_run_goes_on() {
     let (code, report) = check_json(&[
-        "fixtures/bad/malformed.srt",
+        "tests/data/bad/malformed.srt",
         "fixtures/transcripts/face-cream.srt",
     ]);
     assert_eq!(code, 2);
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{report:#}");
-    assert_eq!(errors[0]["path"], "fixtures/bad/malformed.srt");
+    assert_eq!(errors[0]["path"], "tests/data/bad/malformed.srt");
     assert_eq!(
         errors[0]["message"],
         "line 10: bad timestamp \"00:00:1,000\""
     );
     // Nothing of the malformed file is reported as scanned; the other file is.
-    assert!(findings(&report, "fixtures/bad/malformed.srt", SUPERLATIVES).is_empty());
+    assert!(findings(&report, "tests/data/bad/malformed.srt", SUPERLATIVES).is_empty());
     the_finding(
         &report,
         "fixtures/transcripts/face-cream.srt",
@@ -256,7 +256,7 @@ fn a_malformed_file_names_its_line_and_the_run_goes_on() {
 
 #[test]
 fn a_file_that_does_not_decode_is_reported_not_mangled() {
-    let (code, report) = check_json(&["fixtures/bad/broken-gbk.srt"]);
+    let (code, report) = check_json(&["tests/data/bad/broken-gbk.srt"]);
     assert_eq!(code, 2);
     assert_eq!(report["findings"], Value::Array(vec![]));
     let msg = report["errors"][0]["message"].as_str().unwrap();

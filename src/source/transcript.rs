@@ -364,7 +364,7 @@ mod tests {
             ),
             (
                 TranscriptFormat::Srt,
-                include_str!("../../fixtures/bad/malformed.srt"),
+                include_str!("../../tests/data/bad/malformed.srt"),
             ),
         ];
         for (format, full) in files {
