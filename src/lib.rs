@@ -23,6 +23,7 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod examples;
 pub mod finding;
 pub mod normalize;
