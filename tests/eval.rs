@@ -79,13 +79,13 @@ fn en_corpus_meets_precision_and_recall_overall_and_per_category() {
 }
 
 /// The held-out corpora were written after the packs and never used to change a rule, so their figures are the
-/// honest estimate on new text (zh 0.968 / 0.860, en 0.952 / 0.833 when written). This guard only catches a
+/// honest estimate on new text (zh 0.968 / 0.860, en 0.955 / 0.875 at the time of writing). This guard only catches a
 /// regression; raising a rule's recall by reading these files would make the estimate worthless.
 #[test]
 fn held_out_corpora_do_not_regress() {
     for (path, min_p, min_r) in [
         ("fixtures/eval/zh-unseen.tsv", 0.93, 0.82),
-        ("fixtures/eval/en-unseen.tsv", 0.90, 0.75),
+        ("fixtures/eval/en-unseen.tsv", 0.90, 0.80),
     ] {
         let report = score(path);
         assert!(
