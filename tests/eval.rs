@@ -201,6 +201,11 @@ fn every_default_pack_rule_cites_a_law_and_has_examples() {
         "zh-fake-data",
         "zh-off-platform",
         "zh-misleading",
+        "en-health",
+        "en-price",
+        "en-reviews",
+        "en-claims",
+        "en-off-platform",
     ] {
         assert!(packs.contains(&p), "missing pack {p}: {packs:?}");
     }
