@@ -520,6 +520,13 @@ fn rules_command(cmd: RulesCommand) -> Result<Status, AppError> {
             print(&explain(rule))?;
             Ok(Status::Clean)
         }
+        RulesCommand::Eval {
+            path,
+            rules,
+            min_precision,
+            min_recall,
+            misses,
+        } => eval_command(&path, &rules, min_precision, min_recall, misses),
         RulesCommand::Test { paths } => {
             let set = if paths.is_empty() {
                 load_rules(&RuleArgs {
@@ -592,4 +599,42 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
         s.push_str(&format!("  {tag}: {}\n", ex.raw));
     }
     s
+}
+
+/// `rules eval`: scores the packs on a labelled corpus (format and scoring in `crate::eval`).
+fn eval_command(
+    path: &Path,
+    rules: &RuleArgs,
+    min_precision: f64,
+    min_recall: f64,
+    misses: bool,
+) -> Result<Status, AppError> {
+    let src = std::fs::read_to_string(path).map_err(|source| AppError::Input {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let samples = crate::eval::parse_labelled(&path.display().to_string(), &src).map_err(|e| {
+        AppError::Config {
+            message: e.to_string(),
+        }
+    })?;
+    let engine = Engine::new(Arc::new(load_rules(rules)?))?;
+    let report = crate::eval::evaluate(&engine, &samples).map_err(|e| AppError::Config {
+        message: format!("{}: scan failed: {e}", path.display()),
+    })?;
+    let mut s = String::new();
+    if misses {
+        s.push_str(&crate::eval::render_misses(&report));
+    }
+    s.push_str(&crate::eval::render_table(&report));
+    let below = report.below(min_precision, min_recall);
+    for b in &below {
+        s.push_str(&format!("below threshold: {b}\n"));
+    }
+    print(&s)?;
+    Ok(if below.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
 }

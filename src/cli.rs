@@ -245,4 +245,28 @@ pub enum RulesCommand {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Measure precision and recall of the packs on a labelled corpus; exit 1 below the thresholds.
+    ///
+    /// The corpus has one sentence a line: `labels<TAB>sentence`, where labels is `clean` or comma-separated
+    /// categories (absolute-terms, exaggerated-efficacy, fake-discount, missing-credentials, fake-data,
+    /// off-platform-transaction, misleading-claims). Blank lines and `#` lines are ignored. Per category C:
+    /// TP = a sentence labelled C with a finding of C; FP = a finding of C on a sentence not labelled C;
+    /// FN = a sentence labelled C without one. Thresholds apply to every category and to the overall row.
+    Eval {
+        /// The labelled file (for example fixtures/eval/zh.tsv).
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Rule packs.
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Lowest acceptable precision, overall and per category.
+        #[arg(long, value_name = "P", default_value_t = 0.95)]
+        min_precision: f64,
+        /// Lowest acceptable recall, overall and per category.
+        #[arg(long, value_name = "R", default_value_t = 0.90)]
+        min_recall: f64,
+        /// Also print every sentence with a false positive or a false negative.
+        #[arg(long)]
+        misses: bool,
+    },
 }

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod examples;
 pub mod finding;
 pub mod hook;

@@ -213,11 +213,18 @@ fn listing_descriptions_are_scanned_by_text_rules() {
     let fs = find(
         &r,
         "fixtures/listings/shop.listing.yaml",
-        "zh-ad-law/absolute-superlatives",
+        "zh-price/lowest-price-claims",
     );
     assert_eq!(fs.len(), 1);
-    assert_eq!(fs[0]["matched"], "最低价");
-    assert_eq!(pos(fs[0]), (37, 25, 37, 28));
+    assert_eq!(fs[0]["matched"], "全网最低价");
+    assert_eq!(pos(fs[0]), (37, 23, 37, 28));
+    // The listing says which products are special cosmetics: no "needs 国妆特字" warning on their copy.
+    assert!(find(
+        &r,
+        "fixtures/listings/shop.listing.yaml",
+        "zh-credentials/special-cosmetic-claims"
+    )
+    .is_empty());
     // Claims in a listing's own copy are checked against the product: 美白 on ordinary cosmetics.
     let fs = find(
         &r,
@@ -272,7 +279,17 @@ fn product_flag_ties_an_untied_script() {
         "--listings",
         "fixtures/listings/shop.listing.yaml",
     ]);
-    assert!(findings(&r, "fixtures/listings/untied.txt").is_empty());
+    // Without a tie no claim is checked; the text rules still ask for evidence of the 原价.
+    let untied = findings(&r, "fixtures/listings/untied.txt");
+    assert!(
+        untied
+            .iter()
+            .all(|f| !f["rule"].as_str().unwrap().starts_with("zh-claims/")),
+        "{untied:?}"
+    );
+    assert!(untied
+        .iter()
+        .any(|f| f["rule"] == "zh-price/reference-price"));
     let (_, r) = check_json(&[
         "fixtures/listings/untied.txt",
         "--listings",
@@ -424,7 +441,7 @@ fn listing_and_claim_rule_examples_run_in_rules_test() {
         .args([
             "rules",
             "test",
-            "rules/zh/credentials.yaml",
+            "rules/zh/listing-credentials.yaml",
             "rules/zh/claims.yaml",
         ])
         .output()
@@ -571,4 +588,21 @@ fn listings_named_in_the_project_config_are_used() {
     );
     assert_eq!(fs.len(), 1, "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(fs[0]["message"], "原价299元高于直播前7日最低成交价129元");
+}
+
+#[test]
+fn a_claim_the_listing_answers_replaces_the_needs_evidence_warning() {
+    // 4号链接 says 原价129, 今天89: its price history supports 129. With the listing, the cross-check has
+    // answered and the text rule's "needs evidence" warning gives way (claim.supersedes); without it, it stays.
+    let path = "fixtures/listings/live-1108.txt";
+    let (_, tied) = check_json(&[path, "--listings", "fixtures/listings/shop.listing.yaml"]);
+    assert!(find(&tied, path, "zh-price/reference-price").is_empty());
+    assert_eq!(
+        find(&tied, path, "zh-claims/reference-price-above-7-day-low").len(),
+        1
+    );
+    let (_, alone) = check_json(&[path]);
+    let warnings = find(&alone, path, "zh-price/reference-price");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(find(&alone, path, "zh-claims/reference-price-above-7-day-low").is_empty());
 }

@@ -172,7 +172,13 @@ fn stream_and_whole_file_check_agree() {
         let out = Command::new(assert_cmd::cargo::cargo_bin("livelint"))
             .args(args)
             .arg(&path)
-            .args(["--no-config"])
+            // Fixed rules: this compares the stream with a whole-file check, not the default packs.
+            .args([
+                "--no-config",
+                "--no-default-rules",
+                "--rules",
+                "tests/data/zh-ad-law-frozen.yaml",
+            ])
             .output()
             .unwrap();
         String::from_utf8(out.stdout).unwrap()

@@ -679,7 +679,23 @@ impl<'a> CrossChecker<'a> {
         let rules = self.rules.rules.iter().filter(|r| r.claim.is_some());
         let index = self.index;
         let pick = |o: usize| tie.product_at(o).map(|i| &index.products[i].product);
-        let mut new = claim_findings(rules, doc, tie.norm.as_ref(), &pick, tie.date);
+        let (mut new, evaluated) = claim_findings(rules, doc, tie.norm.as_ref(), &pick, tie.date);
+        // Text rules that only ask for evidence give way where the listing answered for the same claim.
+        for (rule, spans) in &evaluated {
+            if rule.supersedes.is_empty() {
+                continue;
+            }
+            let spans: Vec<Range<usize>> = match &doc.origin {
+                Some(o) => spans.iter().map(|s| o.to_original(s.clone())).collect(),
+                None => spans.clone(),
+            };
+            findings.retain(|f| {
+                !(rule.supersedes.iter().any(|id| *id == f.rule.id)
+                    && spans
+                        .iter()
+                        .any(|s| s.start < f.span.end && f.span.start < s.end))
+            });
+        }
         if new.is_empty() {
             return;
         }
@@ -738,6 +754,8 @@ struct Ctx<'c, 'a> {
     norm: &'c Normalized,
     pick: &'c Pick<'a>,
     date: Option<Date>,
+    /// Spans (in `doc.text`) of the claims the current rule evaluated against a product, flagged or not.
+    evaluated: std::cell::RefCell<Vec<Range<usize>>>,
 }
 
 impl<'a> Ctx<'_, 'a> {
@@ -748,7 +766,15 @@ impl<'a> Ctx<'_, 'a> {
     fn product(&self, orig: usize) -> Option<&'a Product> {
         (self.pick)(orig)
     }
+
+    /// Records that a claim at `span` was checked against its product.
+    fn evaluated(&self, span: &Range<usize>) {
+        self.evaluated.borrow_mut().push(span.clone());
+    }
 }
+
+/// Per `claim:` rule, the spans of the claims it evaluated against a product (flagged or not).
+type Evaluated<'r> = Vec<(&'r Rule, Vec<Range<usize>>)>;
 
 fn claim_findings<'r, 'a>(
     rules: impl Iterator<Item = &'r Rule>,
@@ -756,7 +782,7 @@ fn claim_findings<'r, 'a>(
     norm: Option<&Normalized>,
     pick: &Pick<'a>,
     date: Option<Date>,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Evaluated<'r>) {
     let owned;
     let norm = match norm {
         Some(n) => n,
@@ -770,8 +796,10 @@ fn claim_findings<'r, 'a>(
         norm,
         pick,
         date,
+        evaluated: std::cell::RefCell::new(Vec::new()),
     };
     let mut out = Vec::new();
+    let mut evaluated = Vec::new();
     for rule in rules {
         let Some(check) = &rule.claim else { continue };
         if !rule.scope.is_empty() && !rule.scope.contains(&doc.kind) {
@@ -793,7 +821,11 @@ fn claim_findings<'r, 'a>(
                         let Some(p) = ctx.product(span.start) else {
                             continue;
                         };
-                        if !applies(rule, p) || e.needs.iter().any(|n| holds(p, *n)) {
+                        if !applies(rule, p) {
+                            continue;
+                        }
+                        ctx.evaluated(&span);
+                        if e.needs.iter().any(|n| holds(p, *n)) {
                             continue;
                         }
                         let matched = &doc.text[span.clone()];
@@ -823,7 +855,11 @@ fn claim_findings<'r, 'a>(
                     let Some(p) = ctx.product(span.start) else {
                         continue;
                     };
-                    if !applies(rule, p) || !categories.contains(&p.category()) {
+                    if !applies(rule, p) {
+                        continue;
+                    }
+                    ctx.evaluated(&span);
+                    if !categories.contains(&p.category()) {
                         continue;
                     }
                     let matched = &doc.text[span.clone()];
@@ -840,8 +876,12 @@ fn claim_findings<'r, 'a>(
                 }
             }
         }
+        let done = ctx.evaluated.take();
+        if !done.is_empty() {
+            evaluated.push((rule, done));
+        }
     }
-    out
+    (out, evaluated)
 }
 
 /// True when one of `words` stands earlier in the same clause (at most `AFTER_WINDOW` characters back), as
@@ -897,6 +937,7 @@ fn reference_price(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_, '_>, out: &mut
         if !applies(rule, p) {
             continue;
         }
+        ctx.evaluated(&span);
         let Some(claimed) = parse_number(num.as_str()) else {
             continue;
         };
@@ -1029,6 +1070,7 @@ fn discount(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_, '_>, out: &mut Vec<Fi
         if !applies(rule, p) {
             continue;
         }
+        ctx.evaluated(&span);
         let (Some(price), Some(list)) = (&p.price, &p.list_price) else {
             continue;
         };
@@ -1078,20 +1120,30 @@ pub fn claims_in_listing_text(
     product: &Product,
     text: &str,
     date: Date,
-) -> Vec<Finding> {
+) -> ClaimsInCopy {
     let mut applicable = rules
         .rules
         .iter()
         .filter(|r| r.claim.is_some() && (r.scope.is_empty() || r.scope.contains(&Scope::Listing)))
         .peekable();
     if applicable.peek().is_none() || text.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let mut doc = Document::script("listing", text);
     doc.kind = Scope::Listing;
     let pick = |_: usize| Some(product);
-    claim_findings(applicable, &doc, None, &pick, Some(date))
+    let (found, evaluated) = claim_findings(applicable, &doc, None, &pick, Some(date));
+    let superseding = evaluated
+        .into_iter()
+        .filter(|(rule, _)| !rule.supersedes.is_empty())
+        .flat_map(|(rule, spans)| spans.into_iter().map(|s| (rule.supersedes.clone(), s)))
+        .collect();
+    (found, superseding)
 }
+
+/// Claim findings in a listing's copy, and the spans where a check with `supersedes` evaluated a claim (with the
+/// rule ids it supersedes there).
+pub type ClaimsInCopy = (Vec<Finding>, Vec<(Vec<String>, Range<usize>)>);
 
 /// Runs the examples of a `claim:` rule: each text is tied to `examples.listing` at `examples.date`.
 pub fn run_claim_examples(rule: &Rule, run: &mut ExampleRun) {
@@ -1106,7 +1158,8 @@ pub fn run_claim_examples(rule: &Rule, run: &mut ExampleRun) {
                 let mut doc = Document::script("example", ex.text.clone());
                 doc.kind = rule.scope.first().copied().unwrap_or(Scope::Script);
                 let pick = |_: usize| Some(p);
-                let mut fs = claim_findings(std::iter::once(rule), &doc, None, &pick, Some(date));
+                let (mut fs, _) =
+                    claim_findings(std::iter::once(rule), &doc, None, &pick, Some(date));
                 finish(&doc.text, &mut fs);
                 Ok(fs.into_iter().map(|f| f.span).collect())
             }

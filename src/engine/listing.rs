@@ -521,22 +521,27 @@ impl<'a> MarketingCopy<'a> {
         self.text.push_str(&field.value);
     }
 
+    /// Maps a span of the joined text to the listing file; `None` for a span that crosses two pieces.
+    fn map_range(&self, file: &str, r: Range<usize>) -> Option<Range<usize>> {
+        let i = self
+            .pieces
+            .partition_point(|(at, _)| *at <= r.start)
+            .checked_sub(1)?;
+        let (at, field) = self.pieces[i];
+        if r.end > at + field.value.len() {
+            return None;
+        }
+        let inner = r.start - at..r.end - at;
+        Some(map_span(file, field.span.clone(), &field.value, inner))
+    }
+
     /// Moves findings in the joined text to the listing file.
     fn map_back(&self, file: &str, found: Vec<Finding>, out: &mut Vec<Finding>) {
         for mut f in found {
-            let Some(i) = self
-                .pieces
-                .partition_point(|(at, _)| *at <= f.span.start)
-                .checked_sub(1)
-            else {
+            let Some(span) = self.map_range(file, f.span.clone()) else {
                 continue;
             };
-            let (at, field) = self.pieces[i];
-            if f.span.end > at + field.value.len() {
-                continue;
-            }
-            let inner = f.span.start - at..f.span.end - at;
-            f.span = map_span(file, field.span.clone(), &field.value, inner);
+            f.span = span;
             f.matched = file.get(f.span.clone()).unwrap_or_default().to_string();
             out.push(f);
         }
@@ -584,7 +589,18 @@ pub fn scan_listing(
         for field in [&p.title, &p.description].into_iter().flatten() {
             copy.push(field);
         }
-        let found = super::crosscheck::claims_in_listing_text(engine.rules(), p, &copy.text, date);
+        let (found, evaluated) =
+            super::crosscheck::claims_in_listing_text(engine.rules(), p, &copy.text, date);
+        // Text rules that only ask for evidence give way where the product itself answered (claim.supersedes).
+        for (ids, span) in evaluated {
+            if let Some(span) = copy.map_range(&file.text, span) {
+                out.retain(|f| {
+                    !(ids.contains(&f.rule.id)
+                        && span.start < f.span.end
+                        && f.span.start < span.end)
+                });
+            }
+        }
         copy.map_back(&file.text, found, &mut out);
     }
     finish(&file.text, &mut out);

@@ -76,6 +76,8 @@ pub struct Rule {
     pub claim: Option<crate::engine::crosscheck::ClaimCheck>,
     /// `examples.listing` and `examples.date` of a `claim:` rule.
     pub example_listing: Option<(String, String)>,
+    /// `claim.supersedes`: text rules whose findings this cross-check replaces where it ran.
+    pub supersedes: Vec<String>,
 }
 
 /// Splits an example into text and «marked» spans.
@@ -374,6 +376,11 @@ fn compile_rule(
         source: name.to_string(),
         field,
         claim,
+        supersedes: r
+            .claim
+            .as_ref()
+            .map(|c| c.supersedes.clone())
+            .unwrap_or_default(),
         example_listing: r.claim.as_ref().map(|_| {
             (
                 r.examples.listing.clone().unwrap_or_default(),

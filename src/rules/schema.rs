@@ -215,4 +215,9 @@ pub struct ClaimDef {
     /// The check's parameters (README, Claims checked against the listing).
     #[serde(default)]
     pub params: Option<serde_yaml::Value>,
+    /// Full ids of text rules that only ask for evidence this check reads from the listing (the
+    /// "原价 N … 到手价 M needs evidence" warning, say). Where the check evaluated a claim against the product,
+    /// their findings on the same span are dropped: the listing has answered.
+    #[serde(default)]
+    pub supersedes: Vec<String>,
 }

@@ -76,6 +76,11 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// Maps one joined-text span to the file, as [`Origin::remap`] does for findings.
+    pub fn to_original(&self, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        self.map.to_original(r)
+    }
+
     /// Moves findings made on the joined text to the file: span, line and column (`time` must already be set).
     ///
     /// `matched` stays the words said, not the file text of the span (which, across cues, holds cue numbers and
