@@ -79,6 +79,7 @@ fn read(path: &str) -> String {
 const SUPERLATIVES: &str = "zh-ad-law/absolute-superlatives";
 const FIRST_ONLY: &str = "zh-ad-law/absolute-first-only";
 const GRADE: &str = "zh-ad-law/absolute-grade";
+const LOWEST_PRICE: &str = "zh-price/lowest-price-claims";
 
 #[test]
 fn every_format_is_found_at_its_place_in_the_file_with_its_cue_time() {
@@ -143,19 +144,22 @@ fn every_format_is_found_at_its_place_in_the_file_with_its_cue_time() {
 fn a_phrase_split_over_two_cues_is_found_with_the_first_cues_time() {
     let path = "fixtures/transcripts/cross-cue.srt";
     let (_, report) = check_json(&[path]);
-    let f = the_finding(&report, path, SUPERLATIVES, "最低价");
-    // Starts at 最 at the end of cue 2 (line 7), ends after 低价 at the start of cue 3 (line 11).
-    assert_eq!(pos(f), (7, 7));
+    let f = the_finding(&report, path, LOWEST_PRICE, "全网最低价");
+    // Starts at 全网 at the end of cue 2 (line 7), ends after 低价 at the start of cue 3 (line 11).
+    assert_eq!(pos(f), (7, 5));
     assert_eq!(
         (f["end_line"].as_u64(), f["end_column"].as_u64()),
         (Some(11), Some(3))
     );
     assert_eq!(time(f), ("00:12:03.400", "00:12:07.900"));
-    assert_eq!(f["message"], "绝对化用语「最低价」");
+    assert_eq!(f["message"], "无法证实的最低价宣称「全网最低价」");
     let text = read(path);
     let span =
         &text[f["byte_start"].as_u64().unwrap() as usize..f["byte_end"].as_u64().unwrap() as usize];
-    assert!(span.starts_with('最') && span.ends_with("低价"), "{span:?}");
+    assert!(
+        span.starts_with("全网最") && span.ends_with("低价"),
+        "{span:?}"
+    );
 }
 
 #[test]
@@ -173,7 +177,7 @@ fn human_report_shows_the_cue_time_beside_line_and_column() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
-        stdout.contains("fixtures/transcripts/cross-cue.srt:7:7 @ 00:12:03.400"),
+        stdout.contains("fixtures/transcripts/cross-cue.srt:7:5 @ 00:12:03.400"),
         "{stdout}"
     );
     insta::assert_snapshot!("cross_cue_human", stdout);
@@ -191,7 +195,7 @@ fn legacy_and_unicode_encodings_are_detected() {
         "the fixture must not be UTF-8"
     );
     let (decoded, _, _) = encoding_rs::GB18030.decode(&bytes);
-    let f = the_finding(&report, gb, SUPERLATIVES, "最便宜");
+    let f = the_finding(&report, gb, LOWEST_PRICE, "最便宜");
     assert_eq!(pos(f), (7, 5));
     assert_eq!(pos(f), locate(&decoded, "最便宜"));
     assert_eq!(time(f), ("00:00:05.000", "00:00:08.500"));
@@ -222,7 +226,7 @@ fn forced_encoding_wins_and_a_wrong_one_is_an_error() {
     let gb = "fixtures/transcripts/mask-gb18030.srt";
     let (code, report) = check_json(&[gb, "--encoding", "gbk"]);
     assert_eq!(code, 1);
-    assert_eq!(findings(&report, gb, SUPERLATIVES).len(), 1);
+    assert_eq!(findings(&report, gb, LOWEST_PRICE).len(), 1);
 
     let (code, report) = check_json(&[gb, "--encoding", "utf-8"]);
     assert_eq!(code, 2);
