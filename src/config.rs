@@ -88,11 +88,12 @@ fn config_error(
     label: impl Into<String>,
     help: Option<String>,
 ) -> AppError {
-    let offset = offset.min(src.len());
-    let len = len.min(src.len() - offset);
-    let before = &src[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let crate::error::YamlPoint {
+        offset,
+        len,
+        line,
+        column,
+    } = crate::error::YamlPoint::new(src, offset, len);
     AppError::ConfigFile(Box::new(ConfigError {
         message: format!("{name}:{line}:{column}: {}", message.into()),
         src: NamedSource::new(name, src.to_string()).with_language("yaml"),

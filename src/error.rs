@@ -48,11 +48,12 @@ impl RuleError {
         label: impl Into<String>,
         help: Option<String>,
     ) -> RuleError {
-        let offset = offset.min(src.len());
-        let len = len.min(src.len() - offset);
-        let before = &src[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let YamlPoint {
+            offset,
+            len,
+            line,
+            column,
+        } = YamlPoint::new(src, offset, len);
         RuleError::Invalid(Box::new(InvalidPack {
             message: format!("{name}:{line}:{column}: {}", message.into()),
             src: NamedSource::new(name, src.to_string()).with_language("yaml"),
@@ -70,6 +71,37 @@ impl RuleError {
             0 => Ok(()),
             1 => Err(errors.remove(0)),
             _ => Err(RuleError::Many { errors }),
+        }
+    }
+}
+
+/// A place in a YAML file (rule pack or configuration) that a diagnostic points at: the byte span clamped to the
+/// text, and its 1-based line and character column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YamlPoint {
+    /// Byte offset, clamped to the text.
+    pub offset: usize,
+    /// Byte length, clamped to the text.
+    pub len: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column in characters (miette's own header counts bytes).
+    pub column: usize,
+}
+
+impl YamlPoint {
+    /// Clamps `offset..offset+len` to `src` and computes its line and column.
+    pub fn new(src: &str, offset: usize, len: usize) -> YamlPoint {
+        let offset = offset.min(src.len());
+        let len = len.min(src.len() - offset);
+        let before = &src[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        YamlPoint {
+            offset,
+            len,
+            line,
+            column,
         }
     }
 }
