@@ -120,7 +120,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     let started = Instant::now();
     let set = load_rules(&args.rules)?;
-    let engine = Engine::new(Arc::new(set))?;
+    let mut engine = Engine::new(Arc::new(set))?;
+    if let Some(bytes) = args.chunk_bytes {
+        engine = engine.with_chunk_bytes(bytes);
+    }
     let forced = match &args.encoding {
         Some(label) => Some(decode::by_label(label).ok_or_else(|| {
             AppError::Usage(format!(

@@ -108,6 +108,10 @@ pub struct CheckArgs {
     /// Leave the elapsed time out of the summary line (for diffs and snapshots).
     #[arg(long, hide = true)]
     pub no_timing: bool,
+    /// Split inputs larger than this many bytes into chunks scanned in parallel (the findings do not change;
+    /// tests force small chunks to check that).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub chunk_bytes: Option<usize>,
 }
 
 /// `livelint rules ...`.

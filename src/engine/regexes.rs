@@ -1,9 +1,21 @@
 //! ONE multi-pattern regex pass: every regex of every rule is a pattern of a single lazy DFA searched with
 //! overlapping semantics, so two rules' regexes matching the same text are both reported. A reverse DFA,
 //! anchored on the pattern that matched, finds where each match starts.
+//!
+//! Every match is reported: for each pattern and each offset where one of its matches ends, the leftmost start
+//! of a match ending there. That set depends only on the text around each match, never on where the search
+//! began, which is what lets big inputs be split into overlapping chunks with identical findings (issue 6);
+//! the engine merges overlapping candidates of a rule into one finding afterwards.
+//!
+//! The automata are compiled on first use: a run whose inputs activate no regex rule never pays for them.
 
-use regex_automata::hybrid::dfa::{OverlappingState, DFA};
+use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::{Arc, OnceLock};
+
+use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 
@@ -11,11 +23,34 @@ use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::rules::Rule;
 
-/// Forward and reverse lazy DFAs over all regexes, plus the rule each pattern belongs to.
-#[derive(Debug, Clone)]
+type CacheFn = Box<dyn Fn() -> (Cache, Cache) + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The compiled forward and reverse DFAs, and a pool of their caches so that threads scanning chunks of the
+/// same file reuse the states they have already computed.
+struct Compiled {
+    fwd: DFA,
+    rev: DFA,
+    caches: Pool<(Cache, Cache), CacheFn>,
+}
+
+/// All regexes, the rule each pattern belongs to, and the automata once built.
+#[derive(Clone)]
 pub struct RegexIndex {
-    dfas: Option<(DFA, DFA)>,
+    patterns: Arc<Vec<String>>,
     rule_of: Vec<u32>,
+    compiled: OnceLock<Arc<Compiled>>,
+    max_len: Option<usize>,
+}
+
+impl fmt::Debug for RegexIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegexIndex")
+            .field("patterns", &self.patterns)
+            .field("rule_of", &self.rule_of)
+            .field("compiled", &self.compiled.get().is_some())
+            .field("max_len", &self.max_len)
+            .finish()
+    }
 }
 
 fn syntax_config() -> syntax::Config {
@@ -23,42 +58,64 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().case_insensitive(true)
 }
 
+/// Longest match of a pattern in bytes, `None` when unbounded (`\d+`) or when it tests the ends of the text
+/// (`^`, `$` without `(?m)`), which a chunk of a text does not share.
+fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
+    let hir = syntax::parse_with(pattern, &syntax_config())
+        .map_err(|e| RuleError::Build(e.to_string()))?;
+    let props = hir.properties();
+    if props.look_set().contains_anchor_haystack() {
+        return Ok(None);
+    }
+    Ok(props.maximum_len())
+}
+
+fn compile(patterns: &[String]) -> Result<Compiled, String> {
+    let fwd = DFA::builder()
+        .syntax(syntax_config())
+        .configure(DFA::config().match_kind(MatchKind::All))
+        .build_many(patterns)
+        .map_err(|e| e.to_string())?;
+    let rev = DFA::builder()
+        .syntax(syntax_config())
+        .thompson(thompson::Config::new().reverse(true))
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .starts_for_each_pattern(true),
+        )
+        .build_many(patterns)
+        .map_err(|e| e.to_string())?;
+    let (f, r) = (fwd.clone(), rev.clone());
+    let create: CacheFn = Box::new(move || (f.create_cache(), r.create_cache()));
+    Ok(Compiled {
+        fwd,
+        rev,
+        caches: Pool::new(create),
+    })
+}
+
 impl RegexIndex {
-    /// Compiles all regexes of all rules into one forward and one reverse lazy DFA.
+    /// Collects all regexes of all rules; they are parsed now (to bound their length) and compiled on first use.
     pub fn new(rules: &[Rule]) -> Result<RegexIndex, RuleError> {
-        let mut patterns: Vec<&str> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut rule_of = Vec::new();
+        let mut max_len = Some(0usize);
         for (ri, rule) in rules.iter().enumerate() {
             for re in &rule.regexes {
-                patterns.push(re.as_str());
+                max_len = match (max_len, bounded_len(re)?) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                patterns.push(re.clone());
                 rule_of.push(ri as u32);
             }
         }
-        if patterns.is_empty() {
-            return Ok(RegexIndex {
-                dfas: None,
-                rule_of,
-            });
-        }
-        let build = |e: regex_automata::hybrid::BuildError| RuleError::Build(e.to_string());
-        let fwd = DFA::builder()
-            .syntax(syntax_config())
-            .configure(DFA::config().match_kind(MatchKind::All))
-            .build_many(&patterns)
-            .map_err(build)?;
-        let rev = DFA::builder()
-            .syntax(syntax_config())
-            .thompson(thompson::Config::new().reverse(true))
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .starts_for_each_pattern(true),
-            )
-            .build_many(&patterns)
-            .map_err(build)?;
         Ok(RegexIndex {
-            dfas: Some((fwd, rev)),
+            patterns: Arc::new(patterns),
             rule_of,
+            compiled: OnceLock::new(),
+            max_len,
         })
     }
 
@@ -72,22 +129,32 @@ impl RegexIndex {
         self.rule_of.is_empty()
     }
 
-    /// Appends the leftmost-longest, non-overlapping matches of each pattern (patterns may overlap each other).
+    /// Longest match of any regex in bytes; `None` when some regex is unbounded or anchored to the text ends.
+    pub fn max_len(&self) -> Option<usize> {
+        self.max_len
+    }
+
+    fn compiled(&self) -> Result<&Compiled, String> {
+        if let Some(c) = self.compiled.get() {
+            return Ok(c);
+        }
+        let c = Arc::new(compile(&self.patterns)?);
+        Ok(self.compiled.get_or_init(|| c))
+    }
+
+    /// Appends every match of every pattern of an active rule: for each end offset, the leftmost start.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
-        let Some((fwd, rev)) = &self.dfas else {
-            return Ok(());
-        };
         if !self.rule_of.iter().any(|&r| active[r as usize]) {
             return Ok(());
         }
-        let mut fcache = fwd.create_cache();
-        let mut rcache = rev.create_cache();
+        let compiled = self.compiled()?;
+        let (fwd, rev) = (&compiled.fwd, &compiled.rev);
+        let mut guard = compiled.caches.get();
+        let (fcache, rcache) = &mut *guard;
         let mut state = OverlappingState::start();
         let input = Input::new(text);
-        // Per pattern, the end of the last match kept, so a longer match from the same start replaces it.
-        let mut last: Vec<Option<usize>> = vec![None; self.rule_of.len()];
         loop {
-            fwd.try_search_overlapping_fwd(&mut fcache, &input, &mut state)
+            fwd.try_search_overlapping_fwd(fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
             let Some(hm) = state.get_match() else { break };
             let pid = hm.pattern();
@@ -100,33 +167,34 @@ impl RegexIndex {
                 .range(..end)
                 .anchored(Anchored::Pattern(pid));
             let Some(start) = rev
-                .try_search_rev(&mut rcache, &rinput)
+                .try_search_rev(rcache, &rinput)
                 .map_err(|e| e.to_string())?
                 .map(|m| m.offset())
             else {
                 continue;
             };
-            if start == end {
-                continue;
-            }
-            match last[pid.as_usize()] {
-                // Same pattern, overlapping an earlier match: keep the union (leftmost-longest).
-                Some(i) if out[i].end > start || out[i].start == start => {
-                    if end > out[i].end {
-                        out[i].end = end;
-                    }
-                }
-                _ => {
-                    last[pid.as_usize()] = Some(out.len());
-                    out.push(Hit {
-                        rule,
-                        role: Role::Match,
-                        start,
-                        end,
-                    });
-                }
+            if start < end {
+                out.push(Hit {
+                    rule,
+                    role: Role::Match,
+                    start,
+                    end,
+                });
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_bounded_only_when_finite_and_unanchored() {
+        assert_eq!(bounded_len(r"史上最\p{Han}{1,3}").unwrap(), Some(9 + 3 * 4)); // \p{Han} reaches 4-byte characters
+        assert_eq!(bounded_len(r"\d+元").unwrap(), None);
+        assert_eq!(bounded_len(r"^最好").unwrap(), None);
+        assert_eq!(bounded_len(r"(?m)^最好").unwrap(), Some(6));
     }
 }
