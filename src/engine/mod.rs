@@ -73,6 +73,8 @@ pub struct Engine {
     chunk_bytes: usize,
     /// Normalized bytes around a chunk that decide its findings; `None` when some regex is unbounded.
     margin: Option<usize>,
+    /// Bytes around a candidate in which its context phrases can stand.
+    context_reach: usize,
 }
 
 impl Engine {
@@ -88,19 +90,20 @@ impl Engine {
             .max()
             .unwrap_or(0)
             .max(context::AFTER_WINDOW);
-        let margin = regexes.max_len().map(|re| {
-            // See chunk.rs: match, context phrase, context window (4 bytes a character), look-around slack.
-            keywords.longest_match().max(re)
-                + keywords.longest_context()
-                + 4 * (max_window + 1)
-                + 16
-        });
+        // How far from a candidate a context phrase can decide it: the phrase plus the window at 4 bytes a
+        // character.
+        let context_reach = keywords.longest_context() + 4 * (max_window + 1);
+        // See chunk.rs: match, context reach, look-around slack.
+        let margin = regexes
+            .max_len()
+            .map(|re| keywords.longest_match().max(re) + context_reach + 16);
         Ok(Engine {
             rules,
             keywords,
             regexes,
             chunk_bytes: chunk::DEFAULT_CHUNK_BYTES,
             margin,
+            context_reach,
         })
     }
 
@@ -252,14 +255,28 @@ impl Engine {
         }
         hits.sort_unstable();
         for group in hits.chunk_by(|a, b| a.rule == b.rule) {
-            let split = group.partition_point(|h| h.role == Role::Match);
-            let (cands, ctx_hits) = group.split_at(split);
+            // Hits sort by (rule, role, start): per role, the context hits are sorted by start, so each
+            // candidate looks only at those within reach instead of all of them (issue 6: no quadratic cost
+            // on inputs with many hits).
+            let role_end = |r: Role| group.partition_point(|h| h.role <= r);
+            let (m, i, a) = (
+                role_end(Role::Match),
+                role_end(Role::Inside),
+                role_end(Role::After),
+            );
+            let (cands, inside, after, near) =
+                (&group[..m], &group[m..i], &group[i..a], &group[a..]);
             let rule = &self.rules.rules[group[0].rule as usize];
             for cand in cands {
-                if context::inside(cand, ctx_hits)
-                    || context::after(text, cand, ctx_hits)
+                let lo = cand.start.saturating_sub(self.context_reach);
+                let hi = cand.end.saturating_add(self.context_reach);
+                let within = |hs: &'_ [Hit]| -> std::ops::Range<usize> {
+                    hs.partition_point(|h| h.start < lo)..hs.partition_point(|h| h.start <= hi)
+                };
+                if context::inside(cand, &inside[within(inside)])
+                    || context::after(text, cand, &after[within(after)])
                     || (rule.near_window > 0
-                        && context::near(text, cand, ctx_hits, rule.near_window))
+                        && context::near(text, cand, &near[within(near)], rule.near_window))
                 {
                     continue;
                 }
