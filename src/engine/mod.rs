@@ -164,7 +164,11 @@ impl Engine {
         if cands.is_empty() {
             return Ok(Vec::new());
         }
-        cands.sort_unstable();
+        if cands.len() > 4096 {
+            cands.par_sort_unstable();
+        } else {
+            cands.sort_unstable();
+        }
         // Overlapping candidates of one rule are one finding. Mapping to the original text keeps order and
         // overlap, so merging here equals merging in normalized text.
         let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
@@ -176,8 +180,11 @@ impl Engine {
                 _ => kept.push(c),
             }
         }
+        // Many findings (a big input) are built and sorted on all threads; a few are not worth the hand-off.
+        let many = kept.len() > 4096;
         let mut findings: Vec<Finding> = kept
-            .into_iter()
+            .into_par_iter()
+            .with_min_len(if many { 1024 } else { usize::MAX })
             .map(|c| {
                 let rule = &self.rules.rules[c.rule as usize];
                 let span = c.start..c.end;
@@ -194,9 +201,14 @@ impl Engine {
                 }
             })
             .collect();
-        findings.sort_by(|a, b| {
+        let order = |a: &Finding, b: &Finding| {
             (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
-        });
+        };
+        if many {
+            findings.par_sort_unstable_by(order);
+        } else {
+            findings.sort_unstable_by(order);
+        }
         let mut positions: Vec<(usize, &mut LineCol)> = Vec::with_capacity(findings.len() * 2);
         for f in findings.iter_mut() {
             positions.push((f.span.start, &mut f.start));
