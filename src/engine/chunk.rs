@@ -21,6 +21,9 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
+use crate::finding::{locate_all, LineCol};
 use crate::normalize::is_clean_split_after;
 
 /// Default chunk size. Chunks are small enough that two cores share work evenly and each chunk's normalized
@@ -108,6 +111,65 @@ pub fn widen(text: &str, core: Range<usize>, margin: usize) -> Range<usize> {
     lo..hi
 }
 
+/// A byte offset and where its line and column go.
+type Position<'a> = (usize, &'a mut LineCol);
+
+/// [`locate_all`] on all threads, for the many findings of a big input: the text is cut at line starts into
+/// pieces located independently, then each piece's lines are shifted by the newlines before it.
+/// `positions` must be sorted by offset.
+pub fn locate_parallel(text: &str, positions: &mut [Position<'_>]) {
+    const PIECES: usize = 64;
+    let bytes = text.as_bytes();
+    let mut cuts: Vec<usize> = (0..PIECES)
+        .map(|i| {
+            let at = text.len() / PIECES * i;
+            bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |nl| nl + 1)
+        })
+        .collect();
+    cuts.push(text.len());
+    cuts.dedup();
+    if cuts.len() < 2 {
+        locate_all(text, positions);
+        return;
+    }
+    // The positions of each piece: offsets from its start up to (not including) the next piece's start; the
+    // last piece also takes offsets at the very end of the text.
+    let mut groups: Vec<(usize, usize, &mut [Position<'_>])> = Vec::new();
+    let mut rest = positions;
+    for w in cuts.windows(2) {
+        let (lo, hi) = (w[0], w[1]);
+        let n = if hi == text.len() {
+            rest.len()
+        } else {
+            rest.partition_point(|(o, _)| *o < hi)
+        };
+        let (mine, tail) = rest.split_at_mut(n);
+        groups.push((lo, hi, mine));
+        rest = tail;
+    }
+    let newlines: Vec<usize> = groups
+        .par_iter_mut()
+        .map(|(lo, hi, group)| {
+            let mut local: Vec<Position<'_>> = group
+                .iter_mut()
+                .map(|(o, lc)| (o.saturating_sub(*lo), &mut **lc))
+                .collect();
+            locate_all(&text[*lo..], &mut local);
+            bytes[*lo..*hi].iter().filter(|&&b| b == b'\n').count()
+        })
+        .collect();
+    let mut before = 0;
+    for ((_, _, group), n) in groups.iter_mut().zip(newlines) {
+        for (_, lc) in group.iter_mut() {
+            lc.line += before;
+        }
+        before += n;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +197,28 @@ mod tests {
             at = w.core.end;
         }
         assert_eq!(at, text.len());
+    }
+
+    #[test]
+    fn parallel_positions_equal_serial_ones() {
+        let text = "第一行，最好\n第二行\n\n全网最低价，abc\n".repeat(500);
+        let offsets: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .step_by(7)
+            .chain([text.len()])
+            .collect();
+        let mut a = vec![LineCol::default(); offsets.len()];
+        let mut b = a.clone();
+        let mut pa: Vec<(usize, &mut LineCol)> =
+            offsets.iter().copied().zip(a.iter_mut()).collect();
+        let mut pb: Vec<(usize, &mut LineCol)> =
+            offsets.iter().copied().zip(b.iter_mut()).collect();
+        locate_all(&text, &mut pa);
+        locate_parallel(&text, &mut pb);
+        drop((pa, pb));
+        assert_eq!(a, b);
+        assert_eq!(b.last().map(|lc| lc.line), Some(2001));
     }
 
     #[test]

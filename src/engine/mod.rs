@@ -214,7 +214,12 @@ impl Engine {
             positions.push((f.span.start, &mut f.start));
             positions.push((f.span.end, &mut f.end));
         }
-        locate_all(original, &mut positions);
+        if many {
+            positions.par_sort_unstable_by_key(|(o, _)| *o);
+            chunk::locate_parallel(original, &mut positions);
+        } else {
+            locate_all(original, &mut positions);
+        }
         Ok(findings)
     }
 
