@@ -175,22 +175,28 @@ pub fn normalize(original: &str) -> Normalized {
     let mut run = 0usize;
     let mut pos = 0usize;
     while pos < bytes.len() {
-        let b0 = bytes[pos];
-        if (0xE3..=0xE9).contains(&b0) && pos + 2 < bytes.len() {
-            // Three-byte characters from U+3000 to U+9FFF: a Han character that is already simplified is kept
-            // as it is, which is most of a Chinese script.
-            let cp = (u32::from(b0 & 0x0F) << 12)
-                | (u32::from(bytes[pos + 1] & 0x3F) << 6)
-                | u32::from(bytes[pos + 2] & 0x3F);
-            if (DENSE_LO..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp) {
-                let i = (cp - DENSE_LO) as usize;
-                if T2S_BITMAP[i / 64] & (1u64 << (i % 64)) == 0 {
-                    prev_han = true;
-                    pos += 3;
-                    continue;
-                }
+        // Hot loop: Han characters (three bytes, U+3400 to U+9FFF) that are already simplified are kept as
+        // they are, which is most of a Chinese script; only the traditional-character bitmap is consulted.
+        while let Some(&[b0, b1, b2]) = bytes.get(pos..pos + 3) {
+            if !(0xE3..=0xE9).contains(&b0) {
+                break;
             }
+            let cp =
+                (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            if !((DENSE_LO..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp)) {
+                break;
+            }
+            let i = (cp - DENSE_LO) as usize;
+            if T2S_BITMAP
+                .get(i / 64)
+                .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+            {
+                break;
+            }
+            prev_han = true;
+            pos += 3;
         }
+        let Some(&b0) = bytes.get(pos) else { break };
         let (c, len) = if b0 < 0x80 {
             (b0 as char, 1)
         } else {
