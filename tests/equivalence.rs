@@ -116,15 +116,18 @@ fn tiny_chunks_find_what_one_whole_scan_finds() {
 }
 
 #[test]
-fn unbounded_regex_scans_whole_and_still_matches() {
+fn unbounded_regex_gives_the_same_findings_in_chunks() {
     let pack = PACK.replace(r"'最高'", r"'最高\p{Han}*'");
-    let text = corpus(11, 50_000);
+    // A match longer than the regex cap (`最高` and 2,000 Han characters) inside ordinary text.
+    let text = corpus(11, 50_000) + "最高" + &"好".repeat(2000) + "。" + &corpus(12, 5_000);
     let whole = engine(&pack).with_chunk_bytes(usize::MAX);
     let chunked = engine(&pack).with_chunk_bytes(64);
     let ctx = ScanContext::default();
+    let expected = whole.scan_text(&text, &ctx).unwrap();
+    assert!(expected.iter().any(|f| f.matched.len() > 3000));
     assert_eq!(
         shape(&chunked.scan_text(&text, &ctx).unwrap()),
-        shape(&whole.scan_text(&text, &ctx).unwrap())
+        shape(&expected)
     );
 }
 

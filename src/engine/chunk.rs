@@ -11,8 +11,9 @@
 //!   `unless.after` and `unless.near` windows at four bytes a character. Everything that decides whether a
 //!   candidate that starts in the core becomes a finding lies inside the window. Each chunk keeps only the
 //!   candidates that start in its core, so every candidate is produced exactly once.
-//! - Regexes must have a bounded length and must not test the ends of the text (`^`, `$` without `(?m)`):
-//!   with one unbounded regex (`\d+`) among the active rules, the input is scanned whole.
+//! - Regex matches are bounded: by the pattern's own maximum length, and in any case by
+//!   `regexes::MAX_MATCH_BYTES` (for each end, the leftmost start at most that far back, in whole scans too).
+//!   A regex that tests the ends of the text (`^`, `$` without `(?m)`) makes the engine scan inputs whole.
 //! - Overlapping candidates of a rule are merged into one finding only after all chunks are in, so a merged
 //!   finding may be longer than any chunk.
 //!

@@ -71,7 +71,7 @@ pub struct Engine {
     keywords: KeywordIndex,
     regexes: RegexIndex,
     chunk_bytes: usize,
-    /// Normalized bytes around a chunk that decide its findings; `None` when some regex is unbounded.
+    /// Normalized bytes around a chunk that decide its findings; `None` when some regex tests the text ends.
     margin: Option<usize>,
     /// Bytes around a candidate in which its context phrases can stand.
     context_reach: usize,

@@ -3,7 +3,7 @@
 //! anchored on the pattern that matched, finds where each match starts.
 //!
 //! Every match is reported: for each pattern and each offset where one of its matches ends, the leftmost start
-//! of a match ending there. That set depends only on the text around each match, never on where the search
+//! of a match ending there, at most [`MAX_MATCH_BYTES`] back. That set depends only on the text around each match, never on where the search
 //! began, which is what lets big inputs be split into overlapping chunks with identical findings (issue 6);
 //! the engine merges overlapping candidates of a rule into one finding afterwards.
 //!
@@ -58,7 +58,12 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().case_insensitive(true)
 }
 
-/// Longest match of a pattern in bytes, `None` when unbounded (`\d+`) or when it tests the ends of the text
+/// Longest regex match in bytes of normalized text (about 340 Han characters). A pattern that could match more
+/// (`\d+元`) reports, for each end, the leftmost start at most this far back: no real claim in a script is that
+/// long, and the bound is what lets every input be split into chunks with identical findings (issue 6).
+pub const MAX_MATCH_BYTES: usize = 1024;
+
+/// Longest match of a pattern in bytes (at most [`MAX_MATCH_BYTES`]), `None` when it tests the ends of the text
 /// (`^`, `$` without `(?m)`), which a chunk of a text does not share.
 fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
     let hir = syntax::parse_with(pattern, &syntax_config())
@@ -67,7 +72,11 @@ fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
     if props.look_set().contains_anchor_haystack() {
         return Ok(None);
     }
-    Ok(props.maximum_len())
+    Ok(Some(
+        props
+            .maximum_len()
+            .map_or(MAX_MATCH_BYTES, |n| n.min(MAX_MATCH_BYTES)),
+    ))
 }
 
 fn compile(patterns: &[String]) -> Result<Compiled, String> {
@@ -129,7 +138,7 @@ impl RegexIndex {
         self.rule_of.is_empty()
     }
 
-    /// Longest match of any regex in bytes; `None` when some regex is unbounded or anchored to the text ends.
+    /// Longest match of any regex in bytes; `None` when some regex is anchored to the text ends.
     pub fn max_len(&self) -> Option<usize> {
         self.max_len
     }
@@ -164,7 +173,7 @@ impl RegexIndex {
             }
             let end = hm.offset();
             let rinput = Input::new(text)
-                .range(..end)
+                .range(end.saturating_sub(MAX_MATCH_BYTES)..end)
                 .anchored(Anchored::Pattern(pid));
             let Some(start) = rev
                 .try_search_rev(rcache, &rinput)
@@ -191,9 +200,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lengths_are_bounded_only_when_finite_and_unanchored() {
+    fn long_matches_start_at_most_the_cap_back() {
+        use crate::rules::{PackSource, RuleSet};
+        let set = RuleSet::from_sources(&[PackSource {
+            name: "t.yaml".into(),
+            text: r#"pack: t
+rules:
+  - id: digits
+    title: d
+    category: fake-discount
+    severity: warning
+    law: ["x"]
+    message: "{matched}"
+    help: h
+    match: { regex: ['\d+元'] }
+    examples: { flag: ["«9元»"], pass: ["元"] }
+"#
+            .into(),
+        }])
+        .unwrap();
+        let idx = RegexIndex::new(&set.rules).unwrap();
+        let text = format!("{}元", "1".repeat(3000));
+        let mut hits = Vec::new();
+        idx.scan(&text, &[true], &mut hits).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].end, text.len());
+        assert_eq!(hits[0].start, text.len() - MAX_MATCH_BYTES);
+    }
+
+    #[test]
+    fn lengths_are_capped_and_anchors_refuse_chunks() {
         assert_eq!(bounded_len(r"史上最\p{Han}{1,3}").unwrap(), Some(9 + 3 * 4)); // \p{Han} reaches 4-byte characters
-        assert_eq!(bounded_len(r"\d+元").unwrap(), None);
+        assert_eq!(bounded_len(r"\d+元").unwrap(), Some(MAX_MATCH_BYTES));
         assert_eq!(bounded_len(r"^最好").unwrap(), None);
         assert_eq!(bounded_len(r"(?m)^最好").unwrap(), Some(6));
     }
