@@ -173,7 +173,10 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     }
     let baseline_file = args.baseline.clone().or_else(|| settings.baseline.clone());
     let set = workflow::rule_set(&args.rules, &settings)?;
-    let engine = Engine::new(Arc::new(set))?;
+    let mut engine = Engine::new(Arc::new(set))?;
+    if let Some(bytes) = args.chunk_bytes {
+        engine = engine.with_chunk_bytes(bytes);
+    }
     let forced = match &args.encoding {
         Some(label) => Some(decode::by_label(label).ok_or_else(|| {
             AppError::Usage(format!(
@@ -434,31 +437,32 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     })
 }
 
+/// Streams the report through a buffer instead of rendering it whole first: a report of a 100 MB input is
+/// tens of MB of JSON, which would otherwise sit in memory beside the input (issue 6, peak memory).
 fn write_report(
     report: &Report,
     format: Format,
     opts: RenderOptions,
     output: Option<&Path>,
 ) -> Result<(), AppError> {
-    let mut buf = Vec::new();
-    report::render(report, format, opts, &mut buf).map_err(|source| AppError::Output {
+    let out_err = |source| AppError::Output {
         path: output.map_or_else(|| PathBuf::from("-"), Path::to_path_buf),
         source,
-    })?;
+    };
     match output {
-        Some(path) => std::fs::write(path, &buf).map_err(|source| AppError::Output {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(out_err)?;
+            let mut w = io::BufWriter::with_capacity(1 << 16, file);
+            report::render(report, format, opts, &mut w)
+                .and_then(|()| w.flush())
+                .map_err(out_err)
+        }
         None => {
-            let mut out = io::stdout().lock();
-            out.write_all(&buf)
-                .and_then(|()| out.flush())
+            let mut w = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            report::render(report, format, opts, &mut w)
+                .and_then(|()| w.flush())
                 .or_else(ignore_broken_pipe)
-                .map_err(|source| AppError::Output {
-                    path: PathBuf::from("-"),
-                    source,
-                })
+                .map_err(out_err)
         }
     }
 }

@@ -220,6 +220,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
           num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub force_exclude: bool,
+    /// Split inputs larger than this many bytes into chunks scanned in parallel (the findings do not change;
+    /// tests force small chunks to check that).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub chunk_bytes: Option<usize>,
 }
 
 /// `livelint rules ...`.

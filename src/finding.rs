@@ -189,7 +189,8 @@ pub fn locate_all(text: &str, offsets: &mut [(usize, &mut LineCol)]) {
 }
 
 fn memchr_newline(hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == b'\n')
+    // SIMD search: this pass runs over the whole text up to the last finding (issue 6).
+    memchr::memchr(b'\n', hay)
 }
 
 #[cfg(test)]

@@ -38,6 +38,16 @@ impl Normalized {
         }
     }
 
+    /// Maps an original byte offset to the normalized one. Exact where the original text may be split
+    /// ([`is_clean_split_after`] holds for the character before it), which is where chunks start and end.
+    pub fn normalized_offset(&self, orig: usize) -> usize {
+        let idx = self.anchors.partition_point(|&(_, o)| o as usize <= orig);
+        match idx.checked_sub(1).map(|i| self.anchors[i]) {
+            Some((n, o)) => n as usize + (orig - o as usize),
+            None => orig,
+        }
+    }
+
     /// Maps a normalized byte range to the original byte range that holds exactly its characters.
     ///
     /// The end is computed from the last character rather than from the next one, so separators dropped after
@@ -67,6 +77,7 @@ pub fn is_han(c: char) -> bool {
 }
 
 /// Characters that never carry meaning and are used to split banned words.
+#[inline]
 fn is_zero_width(c: char) -> bool {
     matches!(
         c,
@@ -104,6 +115,7 @@ fn is_separator(c: char) -> bool {
 }
 
 /// Traditional to simplified, one character to one character.
+#[inline]
 pub fn to_simplified(c: char) -> char {
     let cp = c as u32;
     if cp < DENSE_LO {
@@ -122,6 +134,7 @@ pub fn to_simplified(c: char) -> char {
 }
 
 /// Folds one character: full-width ASCII to half-width, Latin to lower case, traditional to simplified.
+#[inline]
 pub fn fold_char(c: char) -> char {
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -131,7 +144,15 @@ pub fn fold_char(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
-    if c.is_alphabetic() && !is_han(c) {
+    // Han first, then the caseless punctuation blocks scripts are full of (，。“”…、《》): `is_alphabetic` is a
+    // table search that would otherwise dominate normalization (issue 6).
+    if is_han(c) {
+        return to_simplified(c);
+    }
+    if matches!(c as u32, 0x2000..=0x206F | 0x3001..=0x30FF | 0xFF5F..=0xFF65) {
+        return c;
+    }
+    if c.is_alphabetic() {
         let mut lower = c.to_lowercase();
         if let (Some(l), None) = (lower.next(), lower.next()) {
             return l;
@@ -142,50 +163,134 @@ pub fn fold_char(c: char) -> char {
 }
 
 /// Normalizes a whole text and records how to map offsets back.
+///
+/// Unchanged characters are copied in runs rather than one by one, and ASCII and Han characters take short
+/// paths: a script is mostly Han that is already simplified, so most of the text is one `memcpy` (issue 6).
 pub fn normalize(original: &str) -> Normalized {
+    let bytes = original.as_bytes();
     let mut text = String::with_capacity(original.len());
     let mut anchors: Vec<(u32, u32)> = Vec::new();
     let mut prev_han = false;
-    let mut iter = original.char_indices().peekable();
-    while let Some((pos, c)) = iter.next() {
+    // Start of the run of bytes copied unchanged since the last change.
+    let mut run = 0usize;
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        // Hot loop: Han characters (three bytes, U+3400 to U+9FFF) that are already simplified are kept as
+        // they are, which is most of a Chinese script; only the traditional-character bitmap is consulted.
+        while let Some(&[b0, b1, b2]) = bytes.get(pos..pos + 3) {
+            if !(0xE3..=0xE9).contains(&b0) {
+                break;
+            }
+            let cp =
+                (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            if !((DENSE_LO..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp)) {
+                break;
+            }
+            let i = (cp - DENSE_LO) as usize;
+            if T2S_BITMAP
+                .get(i / 64)
+                .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+            {
+                break;
+            }
+            prev_han = true;
+            pos += 3;
+        }
+        let Some(&b0) = bytes.get(pos) else { break };
+        let (c, len) = if b0 < 0x80 {
+            (b0 as char, 1)
+        } else {
+            decode_at(bytes, pos)
+        };
+        if len == 1 && !prev_han {
+            // ASCII outside a Han run: only upper case changes.
+            if b0.is_ascii_uppercase() {
+                text.push_str(&original[run..pos]);
+                text.push(b0.to_ascii_lowercase() as char);
+                run = pos + 1;
+            }
+            pos += 1;
+            continue;
+        }
         if is_zero_width(c) {
-            anchors.push((text.len() as u32, (pos + c.len_utf8()) as u32));
+            text.push_str(&original[run..pos]);
+            pos += len;
+            run = pos;
+            anchors.push((text.len() as u32, pos as u32));
             continue;
         }
         let folded = fold_char(c);
         if prev_han && (is_separator(c) || is_separator(folded)) {
-            // Look ahead: drop the run only if it is short and a CJK character follows.
-            let rest = &original[pos..];
-            let mut run_end = pos;
-            let mut run_len = 0usize;
-            let mut next_is_han = false;
-            for (off, d) in rest.char_indices() {
-                if is_zero_width(d) || is_separator(d) || is_separator(fold_char(d)) {
-                    run_len += 1;
-                    run_end = pos + off + d.len_utf8();
-                    if run_len > MAX_SEPARATOR_RUN {
-                        break;
-                    }
-                    continue;
-                }
-                next_is_han = is_han(fold_char(d));
-                break;
-            }
-            if next_is_han && run_len <= MAX_SEPARATOR_RUN {
-                while iter.peek().is_some_and(|&(p, _)| p < run_end) {
-                    iter.next();
-                }
+            if let Some(run_end) = separator_run_before_han(original, pos) {
+                text.push_str(&original[run..pos]);
+                pos = run_end;
+                run = pos;
                 anchors.push((text.len() as u32, run_end as u32));
                 continue;
             }
         }
-        text.push(folded);
-        if folded.len_utf8() != c.len_utf8() {
-            anchors.push((text.len() as u32, (pos + c.len_utf8()) as u32));
+        if folded != c {
+            text.push_str(&original[run..pos]);
+            text.push(folded);
+            run = pos + len;
+            if folded.len_utf8() != len {
+                anchors.push((text.len() as u32, (pos + len) as u32));
+            }
         }
         prev_han = is_han(folded);
+        pos += len;
     }
+    text.push_str(&original[run..]);
     Normalized { text, anchors }
+}
+
+/// Decodes the non-ASCII character starting at `pos` of valid UTF-8.
+#[inline]
+fn decode_at(bytes: &[u8], pos: usize) -> (char, usize) {
+    let b0 = u32::from(bytes[pos]);
+    let cont = |i: usize| u32::from(bytes.get(pos + i).copied().unwrap_or(0x80) & 0x3F);
+    let (cp, len) = if b0 < 0xE0 {
+        (((b0 & 0x1F) << 6) | cont(1), 2)
+    } else if b0 < 0xF0 {
+        (((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3)
+    } else {
+        (
+            ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+            4,
+        )
+    };
+    (char::from_u32(cp).unwrap_or('\u{FFFD}'), len)
+}
+
+/// After a Han character, the end of the separator run starting at `pos` if the run is short and a Han
+/// character follows it (`最 * 好`): such a run is an evasion and is dropped.
+fn separator_run_before_han(original: &str, pos: usize) -> Option<usize> {
+    let rest = &original[pos..];
+    let mut run_end = pos;
+    let mut run_len = 0usize;
+    for (off, d) in rest.char_indices() {
+        if is_zero_width(d) || is_separator(d) || is_separator(fold_char(d)) {
+            run_len += 1;
+            run_end = pos + off + d.len_utf8();
+            if run_len > MAX_SEPARATOR_RUN {
+                return None;
+            }
+            continue;
+        }
+        return is_han(fold_char(d)).then_some(run_end);
+    }
+    None
+}
+
+/// True when a text may be split after character `c` without changing its normalization: the character is
+/// kept as it is, is no separator and is not Han, so no separator run reaches across it and the state after it
+/// is the state at a text start. Big inputs are split into chunks only at such points (issue 6).
+pub fn is_clean_split_after(c: char) -> bool {
+    if is_zero_width(c) || is_separator(c) {
+        return false;
+    }
+    let folded = fold_char(c);
+    !is_separator(folded) && !is_han(folded)
 }
 
 /// Normalizes a keyword or example phrase the same way as the text it is matched against.
@@ -253,6 +358,106 @@ mod tests {
         assert_eq!(n.text, "");
         let n = normalize("abc");
         assert_eq!(n.original_range("abc", 1..2), 1..2);
+    }
+
+    /// The straightforward one-character-at-a-time normalization the fast path must reproduce exactly.
+    fn normalize_reference(original: &str) -> Normalized {
+        let mut text = String::with_capacity(original.len());
+        let mut anchors: Vec<(u32, u32)> = Vec::new();
+        let mut prev_han = false;
+        let mut iter = original.char_indices().peekable();
+        while let Some((pos, c)) = iter.next() {
+            if is_zero_width(c) {
+                anchors.push((text.len() as u32, (pos + c.len_utf8()) as u32));
+                continue;
+            }
+            let folded = fold_char(c);
+            if prev_han && (is_separator(c) || is_separator(folded)) {
+                if let Some(run_end) = separator_run_before_han(original, pos) {
+                    while iter.peek().is_some_and(|&(p, _)| p < run_end) {
+                        iter.next();
+                    }
+                    anchors.push((text.len() as u32, run_end as u32));
+                    continue;
+                }
+            }
+            text.push(folded);
+            if folded.len_utf8() != c.len_utf8() {
+                anchors.push((text.len() as u32, (pos + c.len_utf8()) as u32));
+            }
+            prev_han = is_han(folded);
+        }
+        Normalized { text, anchors }
+    }
+
+    /// Deterministic mixed text: Han (simplified and traditional), separators, zero-width, full-width, case.
+    fn mixed_text(seed: u64, len: usize) -> String {
+        const POOL: &[char] = &[
+            '最', '好', '實', '網', '价', ' ', ' ', '*', '\n', '\u{200b}', '\u{3000}', 'Ｎ', 'Ｏ',
+            '．', 'A', 'b', '。', '，', 'É', 'ß', 'İ', '1', '-', '\u{feff}', '𠀀', 'Ⱥ',
+        ];
+        let mut x = seed;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                POOL[(x % POOL.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fold_shortcuts_change_nothing() {
+        let reference = |c: char| {
+            let c = match c as u32 {
+                0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                0x3000 => ' ',
+                _ => c,
+            };
+            if c.is_ascii() {
+                return c.to_ascii_lowercase();
+            }
+            if c.is_alphabetic() && !is_han(c) {
+                let mut lower = c.to_lowercase();
+                if let (Some(l), None) = (lower.next(), lower.next()) {
+                    return l;
+                }
+                return c;
+            }
+            to_simplified(c)
+        };
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            assert_eq!(fold_char(c), reference(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn fast_path_equals_reference() {
+        for seed in 1..200u64 {
+            let t = mixed_text(seed, 64);
+            let fast = normalize(&t);
+            let slow = normalize_reference(&t);
+            assert_eq!(fast.text, slow.text, "{t:?}");
+            assert_eq!(fast.anchors, slow.anchors, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn clean_split_points_compose() {
+        for seed in 1..200u64 {
+            let t = mixed_text(seed, 80);
+            let whole = normalize(&t);
+            for (i, c) in t.char_indices() {
+                let at = i + c.len_utf8();
+                if !is_clean_split_after(c) {
+                    continue;
+                }
+                let joined = normalize(&t[..at]).text + &normalize(&t[at..]).text;
+                assert_eq!(joined, whole.text, "{t:?} split at {at}");
+                assert_eq!(whole.normalized_offset(at), normalize(&t[..at]).text.len());
+            }
+        }
     }
 
     #[test]

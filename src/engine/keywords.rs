@@ -1,9 +1,15 @@
 //! ONE Aho-Corasick automaton for every keyword of every rule, and for every context phrase (`unless.inside`,
 //! `unless.after`, `unless.near`), so the text is walked once whatever the number of rules.
+//!
+//! The automaton is daachorse's character-wise double array (issue 6): it steps once per character rather than
+//! once per byte, which on Chinese text (three bytes a character) scans about twice as fast as a byte DFA, and it
+//! builds the 870 benchmark phrases in about a millisecond where a byte DFA needs ten, which matters for a
+//! pre-commit hook on one small script.
 
 use std::collections::HashMap;
+use std::fmt;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 use super::{Hit, Role};
 use crate::error::RuleError;
@@ -11,19 +17,32 @@ use crate::rules::Rule;
 
 /// The automaton and, for each of its patterns, the (rule, role) pairs it stands for. A phrase used by several
 /// rules is one pattern with several roles, so overlapping terms of different rules are each reported.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KeywordIndex {
-    ac: Option<AhoCorasick>,
+    ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     roles: Vec<Vec<(u32, Role)>>,
     longest: usize,
+    longest_match: usize,
+    longest_context: usize,
+}
+
+impl fmt::Debug for KeywordIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeywordIndex")
+            .field("patterns", &self.roles.len())
+            .field("longest", &self.longest)
+            .finish()
+    }
 }
 
 impl KeywordIndex {
     /// Builds the automaton over the normalized phrases of all rules.
     pub fn new(rules: &[Rule]) -> Result<KeywordIndex, RuleError> {
         let mut ids: HashMap<&str, usize> = HashMap::new();
-        let mut patterns: Vec<&str> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut roles: Vec<Vec<(u32, Role)>> = Vec::new();
+        let mut longest_match = 0;
+        let mut longest_context = 0;
         for (ri, rule) in rules.iter().enumerate() {
             let lists: [(&[String], Role); 4] = [
                 (&rule.keywords, Role::Match),
@@ -33,8 +52,16 @@ impl KeywordIndex {
             ];
             for (list, role) in lists {
                 for phrase in list {
+                    if phrase.is_empty() {
+                        continue;
+                    }
+                    if role == Role::Match {
+                        longest_match = longest_match.max(phrase.len());
+                    } else {
+                        longest_context = longest_context.max(phrase.len());
+                    }
                     let id = *ids.entry(phrase.as_str()).or_insert_with(|| {
-                        patterns.push(phrase.as_str());
+                        patterns.push(phrase.clone());
                         roles.push(Vec::new());
                         patterns.len() - 1
                     });
@@ -45,18 +72,23 @@ impl KeywordIndex {
                 }
             }
         }
-        let longest = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
+        let longest = longest_match.max(longest_context);
         let ac = if patterns.is_empty() {
             None
         } else {
+            // Patterns are distinct and non-empty (the map above, and compile.rs rejects empty phrases).
             Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
+                CharwiseDoubleArrayAhoCorasick::new(&patterns)
                     .map_err(|e| RuleError::Build(e.to_string()))?,
             )
         };
-        Ok(KeywordIndex { ac, roles, longest })
+        Ok(KeywordIndex {
+            ac,
+            roles,
+            longest,
+            longest_match,
+            longest_context,
+        })
     }
 
     /// Number of distinct phrases in the automaton.
@@ -74,11 +106,21 @@ impl KeywordIndex {
         self.longest
     }
 
+    /// Longest keyword (a phrase that makes a candidate) in normalized bytes.
+    pub fn longest_match(&self) -> usize {
+        self.longest_match
+    }
+
+    /// Longest context phrase (`unless.inside`, `after`, `near`) in normalized bytes.
+    pub fn longest_context(&self) -> usize {
+        self.longest_context
+    }
+
     /// Appends every occurrence of every phrase, overlapping ones included, for the rules marked `active`.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) {
         let Some(ac) = &self.ac else { return };
         for m in ac.find_overlapping_iter(text) {
-            for &(rule, role) in &self.roles[m.pattern().as_usize()] {
+            for &(rule, role) in &self.roles[m.value() as usize] {
                 if active[rule as usize] {
                     out.push(Hit {
                         rule,
@@ -89,5 +131,54 @@ impl KeywordIndex {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{PackSource, RuleSet};
+
+    #[test]
+    fn every_overlapping_occurrence_is_found() {
+        let set = RuleSet::from_sources(&[PackSource {
+            name: "t.yaml".into(),
+            text: r#"pack: t
+rules:
+  - id: a
+    title: a
+    category: absolute-terms
+    severity: error
+    law: ["广告法 第九条第三项"]
+    message: "{matched}"
+    help: h
+    match: { keywords: [最好, 好的, 全网最好, no.1] }
+    unless: { inside: [最好不要] }
+    examples: { flag: ["«最好»"], pass: ["最好不要"] }
+"#
+            .into(),
+        }])
+        .unwrap();
+        let idx = KeywordIndex::new(&set.rules).unwrap();
+        let text = "全网最好的 no.1 最好不要全网最好";
+        let mut a = Vec::new();
+        idx.scan(text, &[true], &mut a);
+        a.sort_unstable_by_key(|h| (h.start, h.end));
+        let found: Vec<&str> = a.iter().map(|h| &text[h.start..h.end]).collect();
+        assert_eq!(
+            found,
+            [
+                "全网最好",
+                "最好",
+                "好的",
+                "no.1",
+                "最好",
+                "最好不要",
+                "全网最好",
+                "最好"
+            ]
+        );
+        assert_eq!(idx.longest_match(), "全网最好".len());
+        assert_eq!(idx.longest_context(), "最好不要".len());
     }
 }

@@ -1,6 +1,7 @@
 //! The matcher: normalized text -> one keyword automaton pass + one multi-regex pass -> context filters ->
 //! findings with spans in the original text. It never prints; reporters render what it returns.
 
+pub mod chunk;
 pub mod context;
 pub mod crosscheck;
 pub mod keywords;
@@ -9,9 +10,12 @@ pub mod regexes;
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::error::RuleError;
 use crate::finding::{locate_all, Finding, LineCol, TimeRange};
 use crate::normalize::normalize;
+use crate::normalize::Normalized;
 use crate::rules::schema::{ProductCategory, Scope};
 use crate::rules::RuleSet;
 use crate::source::Document;
@@ -54,24 +58,62 @@ pub struct ScanContext {
     pub products: Vec<ProductCategory>,
 }
 
+/// A candidate that passed its rule's context filters, as a byte range of the ORIGINAL text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    rule: u32,
+    start: usize,
+    end: usize,
+}
+
 /// Compiled rules: build once per run, share across threads.
 #[derive(Debug, Clone)]
 pub struct Engine {
     rules: Arc<RuleSet>,
     keywords: KeywordIndex,
     regexes: RegexIndex,
+    chunk_bytes: usize,
+    /// Normalized bytes around a chunk that decide its findings; `None` when some regex tests the text ends.
+    margin: Option<usize>,
+    /// Bytes around a candidate in which its context phrases can stand.
+    context_reach: usize,
 }
 
 impl Engine {
-    /// Compiles every rule of the set into one automaton and one regex DFA pair.
+    /// Compiles every rule of the set into one keyword automaton; regexes are parsed now and compiled on first
+    /// use (issue 6: a run that reaches no regex rule does not pay for them).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
         let keywords = KeywordIndex::new(&rules.rules)?;
         let regexes = RegexIndex::new(&rules.rules)?;
+        let max_window = rules
+            .rules
+            .iter()
+            .map(|r| r.near_window)
+            .max()
+            .unwrap_or(0)
+            .max(context::AFTER_WINDOW);
+        // How far from a candidate a context phrase can decide it: the phrase plus the window at 4 bytes a
+        // character.
+        let context_reach = keywords.longest_context() + 4 * (max_window + 1);
+        // See chunk.rs: match, context reach, look-around slack.
+        let margin = regexes
+            .max_len()
+            .map(|re| keywords.longest_match().max(re) + context_reach + 16);
         Ok(Engine {
             rules,
             keywords,
             regexes,
+            chunk_bytes: chunk::DEFAULT_CHUNK_BYTES,
+            margin,
+            context_reach,
         })
+    }
+
+    /// Sets the size of the chunks big inputs are split into (parallel scan). The findings do not depend on
+    /// it; tests set it small to force many chunk edges.
+    pub fn with_chunk_bytes(mut self, bytes: usize) -> Engine {
+        self.chunk_bytes = bytes.max(1);
+        self
     }
 
     /// The rules this engine was built from.
@@ -97,46 +139,57 @@ impl Engine {
     }
 
     /// Scans a text and returns its findings, sorted by (start, rule), with spans and positions in `original`.
+    ///
+    /// Inputs larger than the chunk size are split into overlapping chunks scanned in parallel (on the
+    /// current rayon pool); the findings are the same as those of one whole scan (see `chunk.rs`).
     pub fn scan_text(&self, original: &str, ctx: &ScanContext) -> Result<Vec<Finding>, String> {
         let active = self.active(ctx);
         if !active.iter().any(|&a| a) {
             return Ok(Vec::new());
         }
-        let norm = normalize(original);
-        let text = norm.text.as_str();
-        let mut hits = Vec::new();
-        self.keywords.scan(text, &active, &mut hits);
-        self.regexes.scan(text, &active, &mut hits)?;
-        if hits.is_empty() {
+        let mut cands = match self.margin {
+            Some(margin) if original.len() > self.chunk_bytes => {
+                let plan = chunk::plan(original, self.chunk_bytes, margin);
+                let parts: Result<Vec<Vec<Candidate>>, String> = plan
+                    .par_iter()
+                    .map(|w| self.chunk_candidates(original, w, margin, &active))
+                    .collect();
+                parts?.concat()
+            }
+            _ => {
+                let mut out = Vec::new();
+                let norm = normalize(original);
+                self.candidates(original, &norm, 0, 0..original.len(), &active, &mut out)?;
+                out
+            }
+        };
+        if cands.is_empty() {
             return Ok(Vec::new());
         }
-        hits.sort_unstable();
-        let mut kept: Vec<Hit> = Vec::new();
-        for group in hits.chunk_by(|a, b| a.rule == b.rule) {
-            let split = group.partition_point(|h| h.role == Role::Match);
-            let (cands, ctx_hits) = group.split_at(split);
-            let rule = &self.rules.rules[group[0].rule as usize];
-            let first_of_rule = kept.len();
-            for cand in cands {
-                if context::inside(cand, ctx_hits)
-                    || context::after(text, cand, ctx_hits)
-                    || (rule.near_window > 0
-                        && context::near(text, cand, ctx_hits, rule.near_window))
-                {
-                    continue;
+        if cands.len() > 4096 {
+            cands.par_sort_unstable();
+        } else {
+            cands.sort_unstable();
+        }
+        // Overlapping candidates of one rule are one finding. Mapping to the original text keeps order and
+        // overlap, so merging here equals merging in normalized text.
+        let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+        for c in cands {
+            match kept.last_mut() {
+                Some(prev) if prev.rule == c.rule && c.start < prev.end => {
+                    prev.end = prev.end.max(c.end)
                 }
-                // Candidates are sorted by start: merge overlaps of the same rule into one span.
-                match kept[first_of_rule..].last_mut() {
-                    Some(prev) if cand.start < prev.end => prev.end = prev.end.max(cand.end),
-                    _ => kept.push(*cand),
-                }
+                _ => kept.push(c),
             }
         }
+        // Many findings (a big input) are built and sorted on all threads; a few are not worth the hand-off.
+        let many = kept.len() > 4096;
         let mut findings: Vec<Finding> = kept
-            .into_iter()
-            .map(|h| {
-                let rule = &self.rules.rules[h.rule as usize];
-                let span = norm.original_range(original, h.start..h.end);
+            .into_par_iter()
+            .with_min_len(if many { 1024 } else { usize::MAX })
+            .map(|c| {
+                let rule = &self.rules.rules[c.rule as usize];
+                let span = c.start..c.end;
                 let matched = original.get(span.clone()).unwrap_or_default().to_string();
                 Finding {
                     rule: Arc::clone(&rule.meta),
@@ -150,16 +203,113 @@ impl Engine {
                 }
             })
             .collect();
-        findings.sort_by(|a, b| {
+        let order = |a: &Finding, b: &Finding| {
             (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
-        });
+        };
+        if many {
+            findings.par_sort_unstable_by(order);
+        } else {
+            findings.sort_unstable_by(order);
+        }
         let mut positions: Vec<(usize, &mut LineCol)> = Vec::with_capacity(findings.len() * 2);
         for f in findings.iter_mut() {
             positions.push((f.span.start, &mut f.start));
             positions.push((f.span.end, &mut f.end));
         }
-        locate_all(original, &mut positions);
+        if many {
+            positions.par_sort_unstable_by_key(|(o, _)| *o);
+            chunk::locate_parallel(original, &mut positions);
+        } else {
+            locate_all(original, &mut positions);
+        }
         Ok(findings)
+    }
+
+    /// The candidates that start in the core of one chunk, scanned in its window; widens the window when
+    /// normalization left less than `margin` bytes on a side.
+    fn chunk_candidates(
+        &self,
+        original: &str,
+        w: &chunk::Window,
+        margin: usize,
+        active: &[bool],
+    ) -> Result<Vec<Candidate>, String> {
+        let mut window = w.window.clone();
+        let mut widen_by = margin;
+        loop {
+            let text = &original[window.clone()];
+            let norm = normalize(text);
+            let core = w.core.start - window.start..w.core.end - window.start;
+            let left = norm.normalized_offset(core.start);
+            let right = norm.text.len() - norm.normalized_offset(core.end);
+            let left_ok = window.start == 0 || left >= margin;
+            let right_ok = window.end == original.len() || right >= margin;
+            if left_ok && right_ok {
+                let mut out = Vec::new();
+                self.candidates(text, &norm, window.start, core, active, &mut out)?;
+                return Ok(out);
+            }
+            widen_by = widen_by.saturating_mul(2);
+            window = chunk::widen(original, w.core.clone(), widen_by);
+        }
+    }
+
+    /// Scans one normalized text and appends the candidates that pass their rule's context filters and start
+    /// inside `core` (byte range of `original`), offset by `base` into the whole input.
+    fn candidates(
+        &self,
+        original: &str,
+        norm: &Normalized,
+        base: usize,
+        core: std::ops::Range<usize>,
+        active: &[bool],
+        out: &mut Vec<Candidate>,
+    ) -> Result<(), String> {
+        let text = norm.text.as_str();
+        let mut hits = Vec::new();
+        self.keywords.scan(text, active, &mut hits);
+        self.regexes.scan(text, active, &mut hits)?;
+        if hits.is_empty() {
+            return Ok(());
+        }
+        hits.sort_unstable();
+        for group in hits.chunk_by(|a, b| a.rule == b.rule) {
+            // Hits sort by (rule, role, start): per role, the context hits are sorted by start, so each
+            // candidate looks only at those within reach instead of all of them (issue 6: no quadratic cost
+            // on inputs with many hits).
+            let role_end = |r: Role| group.partition_point(|h| h.role <= r);
+            let (m, i, a) = (
+                role_end(Role::Match),
+                role_end(Role::Inside),
+                role_end(Role::After),
+            );
+            let (cands, inside, after, near) =
+                (&group[..m], &group[m..i], &group[i..a], &group[a..]);
+            let rule = &self.rules.rules[group[0].rule as usize];
+            for cand in cands {
+                let lo = cand.start.saturating_sub(self.context_reach);
+                let hi = cand.end.saturating_add(self.context_reach);
+                let within = |hs: &'_ [Hit]| -> std::ops::Range<usize> {
+                    hs.partition_point(|h| h.start < lo)..hs.partition_point(|h| h.start <= hi)
+                };
+                if context::inside(cand, &inside[within(inside)])
+                    || context::after(text, cand, &after[within(after)])
+                    || (rule.near_window > 0
+                        && context::near(text, cand, &near[within(near)], rule.near_window))
+                {
+                    continue;
+                }
+                let span = norm.original_range(original, cand.start..cand.end);
+                if core.contains(&span.start) {
+                    out.push(Candidate {
+                        rule: cand.rule,
+                        start: base + span.start,
+                        end: base + span.end,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Scans a document: its text with its kind and products, then attaches cue times for transcripts.

@@ -1,11 +1,21 @@
 //! ONE multi-pattern regex pass: every regex of every rule is a pattern of a single lazy DFA searched with
 //! overlapping semantics, so two rules' regexes matching the same text are both reported. A reverse DFA,
 //! anchored on the pattern that matched, finds where each match starts.
+//!
+//! Every match is reported: for each pattern and each offset where one of its matches ends, the leftmost start
+//! of a match ending there, at most [`MAX_MATCH_BYTES`] back. That set depends only on the text around each match, never on where the search
+//! began, which is what lets big inputs be split into overlapping chunks with identical findings (issue 6);
+//! the engine merges overlapping candidates of a rule into one finding afterwards.
+//!
+//! The automata are compiled on first use: a run whose inputs activate no regex rule never pays for them.
 
-use std::sync::{Arc, Mutex};
+use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::{Arc, OnceLock};
 
 use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 
@@ -13,15 +23,34 @@ use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::rules::Rule;
 
-/// Forward and reverse lazy DFAs over all regexes, plus the rule each pattern belongs to.
-#[derive(Debug, Clone)]
+type CacheFn = Box<dyn Fn() -> (Cache, Cache) + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The compiled forward and reverse DFAs, and a pool of their caches so that threads scanning chunks of the
+/// same file reuse the states they have already computed.
+struct Compiled {
+    fwd: DFA,
+    rev: DFA,
+    caches: Pool<(Cache, Cache), CacheFn>,
+}
+
+/// All regexes, the rule each pattern belongs to, and the automata once built.
+#[derive(Clone)]
 pub struct RegexIndex {
-    dfas: Option<(DFA, DFA)>,
+    patterns: Arc<Vec<String>>,
     rule_of: Vec<u32>,
-    /// Caches of finished scans, reused by the next scan. A lazy DFA builds its states while it searches; a fresh
-    /// cache per file made every small file pay for determinizing the default packs again (300 files of 5 KB took
-    /// about a minute), a reused one pays once per thread.
-    caches: Arc<Mutex<Vec<(Cache, Cache)>>>,
+    compiled: OnceLock<Arc<Compiled>>,
+    max_len: Option<usize>,
+}
+
+impl fmt::Debug for RegexIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegexIndex")
+            .field("patterns", &self.patterns)
+            .field("rule_of", &self.rule_of)
+            .field("compiled", &self.compiled.get().is_some())
+            .field("max_len", &self.max_len)
+            .finish()
+    }
 }
 
 /// Upper bound of the forward lazy DFA's state cache. The default packs hold well over a hundred regexes with
@@ -38,49 +67,78 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().case_insensitive(true)
 }
 
+/// Longest regex match in bytes of normalized text (about 340 Han characters). A pattern that could match more
+/// (`\d+元`) reports, for each end, the leftmost start at most this far back: no real claim in a script is that
+/// long, and the bound is what lets every input be split into chunks with identical findings (issue 6).
+pub const MAX_MATCH_BYTES: usize = 1024;
+
+/// Longest match of a pattern in bytes (at most [`MAX_MATCH_BYTES`]), `None` when it tests the ends of the text
+/// (`^`, `$` without `(?m)`), which a chunk of a text does not share.
+fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
+    let hir = syntax::parse_with(pattern, &syntax_config())
+        .map_err(|e| RuleError::Build(e.to_string()))?;
+    let props = hir.properties();
+    if props.look_set().contains_anchor_haystack() {
+        return Ok(None);
+    }
+    Ok(Some(
+        props
+            .maximum_len()
+            .map_or(MAX_MATCH_BYTES, |n| n.min(MAX_MATCH_BYTES)),
+    ))
+}
+
+fn compile(patterns: &[String]) -> Result<Compiled, String> {
+    let fwd = DFA::builder()
+        .syntax(syntax_config())
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(FWD_CACHE_CAPACITY),
+        )
+        .build_many(patterns)
+        .map_err(|e| e.to_string())?;
+    let rev = DFA::builder()
+        .syntax(syntax_config())
+        .thompson(thompson::Config::new().reverse(true))
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .starts_for_each_pattern(true)
+                .cache_capacity(REV_CACHE_CAPACITY),
+        )
+        .build_many(patterns)
+        .map_err(|e| e.to_string())?;
+    let (f, r) = (fwd.clone(), rev.clone());
+    let create: CacheFn = Box::new(move || (f.create_cache(), r.create_cache()));
+    Ok(Compiled {
+        fwd,
+        rev,
+        caches: Pool::new(create),
+    })
+}
+
 impl RegexIndex {
-    /// Compiles all regexes of all rules into one forward and one reverse lazy DFA.
+    /// Collects all regexes of all rules; they are parsed now (to bound their length) and compiled on first use.
     pub fn new(rules: &[Rule]) -> Result<RegexIndex, RuleError> {
-        let mut patterns: Vec<&str> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut rule_of = Vec::new();
+        let mut max_len = Some(0usize);
         for (ri, rule) in rules.iter().enumerate() {
             for re in &rule.regexes {
-                patterns.push(re.as_str());
+                max_len = match (max_len, bounded_len(re)?) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                patterns.push(re.clone());
                 rule_of.push(ri as u32);
             }
         }
-        if patterns.is_empty() {
-            return Ok(RegexIndex {
-                dfas: None,
-                rule_of,
-                caches: Arc::default(),
-            });
-        }
-        let build = |e: regex_automata::hybrid::BuildError| RuleError::Build(e.to_string());
-        let fwd = DFA::builder()
-            .syntax(syntax_config())
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(FWD_CACHE_CAPACITY),
-            )
-            .build_many(&patterns)
-            .map_err(build)?;
-        let rev = DFA::builder()
-            .syntax(syntax_config())
-            .thompson(thompson::Config::new().reverse(true))
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .starts_for_each_pattern(true)
-                    .cache_capacity(REV_CACHE_CAPACITY),
-            )
-            .build_many(&patterns)
-            .map_err(build)?;
         Ok(RegexIndex {
-            dfas: Some((fwd, rev)),
+            patterns: Arc::new(patterns),
             rule_of,
-            caches: Arc::default(),
+            compiled: OnceLock::new(),
+            max_len,
         })
     }
 
@@ -94,39 +152,30 @@ impl RegexIndex {
         self.rule_of.is_empty()
     }
 
-    /// Appends the leftmost-longest, non-overlapping matches of each pattern (patterns may overlap each other).
+    /// Longest match of any regex in bytes; `None` when some regex is anchored to the text ends.
+    pub fn max_len(&self) -> Option<usize> {
+        self.max_len
+    }
+
+    fn compiled(&self) -> Result<&Compiled, String> {
+        if let Some(c) = self.compiled.get() {
+            return Ok(c);
+        }
+        let c = Arc::new(compile(&self.patterns)?);
+        Ok(self.compiled.get_or_init(|| c))
+    }
+
+    /// Appends every match of every pattern of an active rule: for each end offset, the leftmost start.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
-        let Some((fwd, rev)) = &self.dfas else {
-            return Ok(());
-        };
         if !self.rule_of.iter().any(|&r| active[r as usize]) {
             return Ok(());
         }
-        let reused = self.caches.lock().ok().and_then(|mut v| v.pop());
-        let (mut fcache, mut rcache) =
-            reused.unwrap_or_else(|| (fwd.create_cache(), rev.create_cache()));
-        let result = self.scan_with(fwd, rev, &mut fcache, &mut rcache, text, active, out);
-        if let Ok(mut v) = self.caches.lock() {
-            v.push((fcache, rcache));
-        }
-        result
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn scan_with(
-        &self,
-        fwd: &DFA,
-        rev: &DFA,
-        fcache: &mut Cache,
-        rcache: &mut Cache,
-        text: &str,
-        active: &[bool],
-        out: &mut Vec<Hit>,
-    ) -> Result<(), String> {
+        let compiled = self.compiled()?;
+        let (fwd, rev) = (&compiled.fwd, &compiled.rev);
+        let mut guard = compiled.caches.get();
+        let (fcache, rcache) = &mut *guard;
         let mut state = OverlappingState::start();
         let input = Input::new(text);
-        // Per pattern, the end of the last match kept, so a longer match from the same start replaces it.
-        let mut last: Vec<Option<usize>> = vec![None; self.rule_of.len()];
         loop {
             fwd.try_search_overlapping_fwd(fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
@@ -138,7 +187,7 @@ impl RegexIndex {
             }
             let end = hm.offset();
             let rinput = Input::new(text)
-                .range(..end)
+                .range(end.saturating_sub(MAX_MATCH_BYTES)..end)
                 .anchored(Anchored::Pattern(pid));
             let Some(start) = rev
                 .try_search_rev(rcache, &rinput)
@@ -147,25 +196,13 @@ impl RegexIndex {
             else {
                 continue;
             };
-            if start == end {
-                continue;
-            }
-            match last[pid.as_usize()] {
-                // Same pattern, overlapping an earlier match: keep the union (leftmost-longest).
-                Some(i) if out[i].end > start || out[i].start == start => {
-                    if end > out[i].end {
-                        out[i].end = end;
-                    }
-                }
-                _ => {
-                    last[pid.as_usize()] = Some(out.len());
-                    out.push(Hit {
-                        rule,
-                        role: Role::Match,
-                        start,
-                        end,
-                    });
-                }
+            if start < end {
+                out.push(Hit {
+                    rule,
+                    role: Role::Match,
+                    start,
+                    end,
+                });
             }
         }
         Ok(())
@@ -175,40 +212,41 @@ impl RegexIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{PackSource, RuleSet};
 
     #[test]
-    fn caches_are_reused_and_results_stay_the_same() {
+    fn long_matches_start_at_most_the_cap_back() {
+        use crate::rules::{PackSource, RuleSet};
         let set = RuleSet::from_sources(&[PackSource {
             name: "t.yaml".into(),
             text: r#"pack: t
 rules:
-  - id: r
-    title: r
+  - id: digits
+    title: d
     category: fake-discount
     severity: warning
-    law: ["明码标价和禁止价格欺诈规定 第十六条"]
+    law: ["x"]
     message: "{matched}"
     help: h
-    match: { regex: ['原价\d+[^。]{0,8}到手价\d+'] }
-    examples: { flag: ["«原价99，今天到手价49»"], pass: ["原价"] }
+    match: { regex: ['\d+元'] }
+    examples: { flag: ["«9元»"], pass: ["元"] }
 "#
             .into(),
         }])
         .unwrap();
-        let index = RegexIndex::new(&set.rules).unwrap();
-        let mut first = Vec::new();
-        index
-            .scan("原价99，今天到手价49", &[true], &mut first)
-            .unwrap();
-        assert_eq!(index.caches.lock().unwrap().len(), 1);
-        let mut second = Vec::new();
-        index
-            .scan("原价99，今天到手价49", &[true], &mut second)
-            .unwrap();
-        assert_eq!(first, second);
-        assert_eq!(first.len(), 1);
-        // One scan at a time here, so one cache pair is enough.
-        assert_eq!(index.caches.lock().unwrap().len(), 1);
+        let idx = RegexIndex::new(&set.rules).unwrap();
+        let text = format!("{}元", "1".repeat(3000));
+        let mut hits = Vec::new();
+        idx.scan(&text, &[true], &mut hits).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].end, text.len());
+        assert_eq!(hits[0].start, text.len() - MAX_MATCH_BYTES);
+    }
+
+    #[test]
+    fn lengths_are_capped_and_anchors_refuse_chunks() {
+        assert_eq!(bounded_len(r"史上最\p{Han}{1,3}").unwrap(), Some(9 + 3 * 4)); // \p{Han} reaches 4-byte characters
+        assert_eq!(bounded_len(r"\d+元").unwrap(), Some(MAX_MATCH_BYTES));
+        assert_eq!(bounded_len(r"^最好").unwrap(), None);
+        assert_eq!(bounded_len(r"(?m)^最好").unwrap(), Some(6));
     }
 }

@@ -160,6 +160,17 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         skipped: skipped(report),
         summary: JsonSummary::new(report),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    // serde writes many small pieces: buffer them here, where the writer's type is known (issue 6). Large
+    // reports are written compact (same fields, same values) since indentation would be a third of their size.
+    let mut buf = io::BufWriter::with_capacity(1 << 16, out);
+    if doc.findings.len() > COMPACT_ABOVE {
+        serde_json::to_writer(&mut buf, &doc)?;
+    } else {
+        serde_json::to_writer_pretty(&mut buf, &doc)?;
+    }
+    buf.write_all(b"\n")?;
+    buf.flush()
 }
+
+/// Reports with more findings than this are written without indentation.
+pub const COMPACT_ABOVE: usize = 1000;

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Performance targets of issue 6, measured as ratios against ripgrep side by side in one run.
+#
+#   scripts/bench.sh            all targets (about 5 minutes on 2 cores)
+#   RUNS=10 scripts/bench.sh    more runs per command (default 5)
+#   SKIP_SCALING=1 ...          leave out the keyword-scaling table
+#
+# Absolute times on a shared machine are noise; hyperfine alternates the commands it compares, so the RATIO of
+# two medians taken in the same hyperfine run is what the targets are about (PASS/FAIL is judged on it). The
+# ratio of the fastest runs is printed beside it: on a loaded machine it is the steadier of the two. Corpora go to $BENCH_DIR
+# (default /tmp/livelint-bench); the generator refuses to write inside a git work tree.
+# The default packs are the ones embedded in the binary at build time: re-run after the rule packs change.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED="${SHARED:-$ROOT/../shared/bench}"
+PATTERNS="$SHARED/patterns-zh.txt"
+GEN="$SHARED/make_corpus.py"
+DIR="${BENCH_DIR:-/tmp/livelint-bench}"
+RUNS="${RUNS:-5}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+LL="$TARGET_DIR/release/livelint"
+RESULTS="$DIR/results"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+
+# --- tools -------------------------------------------------------------------------------------------------
+if ! need rg; then
+  echo "installing ripgrep (cargo install ripgrep)" >&2
+  CARGO_TARGET_DIR=/tmp/rg-build cargo install ripgrep >&2
+fi
+if ! need hyperfine; then
+  if need apt-get && [ "$(id -u)" = 0 ]; then
+    apt-get install -y hyperfine >&2 || { apt-get update >&2 && apt-get install -y hyperfine >&2; }
+  else
+    CARGO_TARGET_DIR=/tmp/hf-build cargo install hyperfine >&2
+  fi
+fi
+if [ ! -x /usr/bin/time ]; then
+  if need apt-get && [ "$(id -u)" = 0 ]; then apt-get install -y time >&2; else
+    echo "GNU time (/usr/bin/time) is needed for peak memory" >&2; exit 2; fi
+fi
+
+# --- corpora and packs -------------------------------------------------------------------------------------
+mkdir -p "$DIR" "$RESULTS"
+[ -f "$DIR/big.txt" ] || python3 "$GEN" --size-mb 100 "$DIR/big.txt"
+[ -f "$DIR/mid10.txt" ] || python3 "$GEN" --size-mb 10 "$DIR/mid10.txt"
+[ -d "$DIR/tree" ] || python3 "$GEN" --size-mb 100 --files 2000 "$DIR/tree"
+[ -f "$DIR/small5k.txt" ] || python3 "$GEN" --size-mb 0.005 "$DIR/small5k.txt"
+python3 "$ROOT/scripts/make_pack.py" "$PATTERNS" "$DIR/bench-pack.yaml"
+for n in 100 1000 10000; do
+  python3 "$ROOT/scripts/make_pack.py" --synthetic "$n" "$DIR/kw-$n.yaml"
+done
+
+# --- build -------------------------------------------------------------------------------------------------
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -q)
+"$LL" rules test "$DIR/bench-pack.yaml" >/dev/null
+
+BENCH=(--no-default-rules --rules "$DIR/bench-pack.yaml")
+RG_O=(rg -n --column -o -F -f "$PATTERNS")
+
+# hyperfine NAME CMD_A CMD_B: medians of A (livelint) and B (reference) from one interleaved run.
+# RUNS_FOR overrides the number of runs for one comparison.
+hf() {
+  local name="$1"; shift
+  hyperfine -N -i --warmup 1 --runs "${RUNS_FOR:-$RUNS}" --style none \
+    --export-json "$RESULTS/$name.json" "$@" >/dev/null 2>&1
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
+  "load $(cut -d' ' -f1-3 /proc/loadavg); $(rg --version | head -1); $(hyperfine --version)"
+
+hf t1 "$LL check ${BENCH[*]} --format json $DIR/big.txt" "${RG_O[*]} $DIR/big.txt"
+hf t2 "$LL check ${BENCH[*]} --format json $DIR/tree" "${RG_O[*]} $DIR/tree"
+hf t3 "$LL check --format json $DIR/tree" "${RG_O[*]} $DIR/tree"
+hf t4 "$LL check --color never $DIR/small5k.txt" "rg -c -F -f $PATTERNS $DIR/small5k.txt"
+# The 10 MB run is short, so load from other processes weighs more on it: three times the runs.
+RUNS_FOR=$((RUNS * 3)) hf t6 "$LL check ${BENCH[*]} --format json $DIR/mid10.txt" \
+  "$LL check ${BENCH[*]} --format json $DIR/big.txt"
+
+# Peak memory: the largest of three runs' max RSS, in KiB.
+peak() {
+  local best=0 kb
+  for _ in 1 2 3; do
+    kb=$(/usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
+    [ "$kb" -gt "$best" ] && best=$kb
+  done
+  echo "$best"
+}
+MEM_FILE=$(peak "$LL" check "${BENCH[@]}" --format json "$DIR/big.txt")
+MEM_TREE_BENCH=$(peak "$LL" check "${BENCH[@]}" --format json "$DIR/tree")
+MEM_TREE_FULL=$(peak "$LL" check --format json "$DIR/tree")
+MEM_RG=$(peak "${RG_O[@]}" "$DIR/big.txt")
+
+if [ -z "${SKIP_SCALING:-}" ]; then
+  for n in 100 1000 10000; do
+    hf "kw-$n" "$LL check --no-default-rules --rules $DIR/kw-$n.yaml --format json $DIR/small5k.txt" \
+      "$LL check --no-default-rules --rules $DIR/kw-$n.yaml --format json $DIR/big.txt"
+  done
+  hf "kw-870" "$LL check ${BENCH[*]} --format json $DIR/small5k.txt" \
+    "$LL check ${BENCH[*]} --format json $DIR/big.txt"
+fi
+
+python3 - "$RESULTS" "$DIR" "$MEM_FILE" "$MEM_TREE_BENCH" "$MEM_TREE_FULL" "$MEM_RG" <<'EOF'
+import json, os, sys
+res, d = sys.argv[1], sys.argv[2]
+mem_file, mem_tree_b, mem_tree_f, mem_rg = (int(x) for x in sys.argv[3:7])
+def med(name, stat="median"):
+    with open(os.path.join(res, name + ".json")) as f:
+        r = json.load(f)["results"]
+    return r[0][stat], r[1][stat]
+def tree_bytes(p):
+    return sum(os.path.getsize(os.path.join(a, f)) for a, _, fs in os.walk(p) for f in fs)
+big = os.path.getsize(os.path.join(d, "big.txt"))
+mid = os.path.getsize(os.path.join(d, "mid10.txt"))
+ok_all = True
+def line(label, value, limit, unit="x"):
+    global ok_all
+    ok = value <= limit
+    ok_all &= ok
+    print(f"{label:<58} {value:7.2f}{unit:<4} limit {limit:g}{unit:<4} {'PASS' if ok else 'FAIL'}")
+print()
+print(f"{'target':<58} {'value':>8}     {'limit':<10} result")
+for key, label, limit in [
+    ("t1", "1 bench pack, json, 100 MB file / rg -n --column -o", 0.7),
+    ("t2", "2 bench pack, json, 2,000-file tree / rg -n --column -o", 1.0),
+    ("t3", "3 default packs, json, tree / rg -n --column -o", 1.5),
+    ("t4", "4 default packs, one 5 KB file / rg -c", 1.0),
+]:
+    a, b = med(key)
+    amin, bmin = med(key, "min")
+    line(label, a / b, limit)
+    print(f"{'':<6}medians: livelint {a*1000:8.1f} ms, reference {b*1000:8.1f} ms;"
+          f" fastest runs: {amin*1000:.1f} / {bmin*1000:.1f} ms = {amin/bmin:.2f}x")
+mib = 1024 * 1024
+line("5 peak memory, 100 MB file (x file size)", mem_file * 1024 / big, 1.5)
+print(f"{'':<6}livelint {mem_file/1024:7.1f} MiB, rg {mem_rg/1024:7.1f} MiB, file {big/mib:.1f} MiB")
+line("5 peak memory, tree, bench pack", mem_tree_b / 1024, 64, " MiB")
+line("5 peak memory, tree, default packs", mem_tree_f / 1024, 64, " MiB")
+t10, t100 = med("t6")
+per10, per100 = t10 / mid, t100 / big
+growth = per100 / per10
+print(f"{'6 growth: time per byte, 100 MB / 10 MB':<58} {growth:7.2f}x    within 0.9-1.1x  "
+      f"{'PASS' if 0.9 <= growth <= 1.1 else 'FAIL'}")
+m10, m100 = med("t6", "min")
+print(f"{'':<6}medians: 10 MB {t10*1000:8.1f} ms, 100 MB {t100*1000:8.1f} ms;"
+      f" fastest runs: {m10*1000:.1f} / {m100*1000:.1f} ms = {(m100/big)/(m10/mid):.2f}x per byte")
+ok_all &= 0.9 <= growth <= 1.1
+if os.path.exists(os.path.join(res, "kw-100.json")):
+    print()
+    print("keywords | 5 KB file (start-up + build) | 100 MB file | scan speed")
+    for n in ["100", "870", "1000", "10000"]:
+        small, large = med("kw-" + n)
+        speed = big / (large - small) / 1e6
+        print(f"{n:>8} | {small*1000:9.1f} ms | {large*1000:9.1f} ms | {speed:6.0f} MB/s")
+print()
+print("ALL TARGETS MET" if ok_all else "SOME TARGETS MISSED")
+EOF
