@@ -164,6 +164,28 @@ pub struct Finding {
     pub time: Option<TimeRange>,
 }
 
+/// The order of findings within one input: start, then rule id, then end. Every path that produces findings
+/// (text rules, listing fields, cross-checks) sorts by it, so the output is the same whatever produced it.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
+}
+
+/// Fills in the start and end positions of `findings` from their spans in `text`, in one forward pass.
+pub fn locate_findings(text: &str, findings: &mut [Finding]) {
+    let mut positions: Vec<(usize, &mut LineCol)> = Vec::with_capacity(findings.len() * 2);
+    for f in findings.iter_mut() {
+        positions.push((f.span.start, &mut f.start));
+        positions.push((f.span.end, &mut f.end));
+    }
+    locate_all(text, &mut positions);
+}
+
+/// Sorts findings in [`report_order`] and fills in their lines and columns.
+pub fn sort_and_locate(text: &str, findings: &mut [Finding]) {
+    findings.sort_by(report_order);
+    locate_findings(text, findings);
+}
+
 /// Computes line and character column for byte offsets, in one forward pass over the text.
 ///
 /// Positions are only needed for findings, so this runs after matching, never per line.

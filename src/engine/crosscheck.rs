@@ -713,9 +713,7 @@ impl<'a> CrossChecker<'a> {
             o.remap(&mut new);
         }
         findings.append(&mut new);
-        findings.sort_by(|a, b| {
-            (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
-        });
+        findings.sort_by(crate::finding::report_order);
     }
 }
 

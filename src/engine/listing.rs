@@ -20,7 +20,7 @@ use regex::Regex;
 use super::{Engine, ScanContext};
 use crate::error::{InputError, RuleError};
 use crate::examples::{mark, ExampleFailure, ExampleRun};
-use crate::finding::{locate_all, Finding, LineCol};
+use crate::finding::{Finding, LineCol};
 use crate::rules::compile::{check_regex, parse_example, ErrFn};
 use crate::rules::schema::{ExamplesDef, FieldDef, ProductCategory, RuleDef, Scope};
 use crate::rules::Rule;
@@ -399,15 +399,7 @@ pub fn raw_finding(
 
 /// Sorts findings as the engine does and fills in their lines and columns.
 pub fn finish(text: &str, findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
-    });
-    let mut positions: Vec<(usize, &mut LineCol)> = Vec::with_capacity(findings.len() * 2);
-    for f in findings.iter_mut() {
-        positions.push((f.span.start, &mut f.start));
-        positions.push((f.span.end, &mut f.end));
-    }
-    locate_all(text, &mut positions);
+    crate::finding::sort_and_locate(text, findings);
 }
 
 /// Whether a rule applies to a product of this category.

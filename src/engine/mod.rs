@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::error::RuleError;
-use crate::finding::{locate_all, Finding, LineCol, TimeRange};
+use crate::finding::{report_order, sort_and_locate, Finding, LineCol, TimeRange};
 use crate::normalize::normalize;
 use crate::normalize::Normalized;
 use crate::rules::schema::{ProductCategory, Scope};
@@ -203,25 +203,19 @@ impl Engine {
                 }
             })
             .collect();
-        let order = |a: &Finding, b: &Finding| {
-            (a.span.start, &a.rule.id, a.span.end).cmp(&(b.span.start, &b.rule.id, b.span.end))
-        };
-        if many {
-            findings.par_sort_unstable_by(order);
-        } else {
-            findings.sort_unstable_by(order);
+        if !many {
+            sort_and_locate(original, &mut findings);
+            return Ok(findings);
         }
+        // Many findings (a big input): sort and locate on all threads.
+        findings.par_sort_unstable_by(report_order);
         let mut positions: Vec<(usize, &mut LineCol)> = Vec::with_capacity(findings.len() * 2);
         for f in findings.iter_mut() {
             positions.push((f.span.start, &mut f.start));
             positions.push((f.span.end, &mut f.end));
         }
-        if many {
-            positions.par_sort_unstable_by_key(|(o, _)| *o);
-            chunk::locate_parallel(original, &mut positions);
-        } else {
-            locate_all(original, &mut positions);
-        }
+        positions.par_sort_unstable_by_key(|(o, _)| *o);
+        chunk::locate_parallel(original, &mut positions);
         Ok(findings)
     }
 

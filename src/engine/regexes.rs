@@ -8,6 +8,14 @@
 //! the engine merges overlapping candidates of a rule into one finding afterwards.
 //!
 //! The automata are compiled on first use: a run whose inputs activate no regex rule never pays for them.
+//!
+//! Gating by literals: most rule regexes start with an alternation of words (`(降血糖|降血压|...)[^,]{0,8}...`).
+//! Hundreds of them in one overlapping DFA need more states than any cache holds, so the DFA thrashed (a 100 MB
+//! tree took 16 s). Every match of a regex begins with one of its prefix literals, so a regex whose prefix set is
+//! finite is *gated*: one character-wise automaton over all those literals finds where matches can start, and
+//! only there the regex runs, anchored, for its longest match (capped as above). The union of those spans equals
+//! the union of all matches, which is what the engine reports after merging a rule's overlapping candidates.
+//! Regexes without a finite prefix set stay in the multi-pattern DFA.
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -17,10 +25,14 @@ use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::{meta, Anchored, Input, MatchKind};
+use regex_syntax::hir::literal::Extractor;
+
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 use super::{Hit, Role};
 use crate::error::RuleError;
+use crate::normalize::fold_char;
 use crate::rules::Rule;
 
 type CacheFn = Box<dyn Fn() -> (Cache, Cache) + Send + Sync + UnwindSafe + RefUnwindSafe>;
@@ -33,11 +45,24 @@ struct Compiled {
     caches: Pool<(Cache, Cache), CacheFn>,
 }
 
+/// The prefix literals of all gated regexes in one automaton; each literal's value indexes `owners`.
+struct Anchors {
+    ac: CharwiseDoubleArrayAhoCorasick<u32>,
+    /// For each literal, the gated patterns (indices into `patterns`) it starts.
+    owners: Vec<Vec<u32>>,
+}
+
 /// All regexes, the rule each pattern belongs to, and the automata once built.
 #[derive(Clone)]
 pub struct RegexIndex {
     patterns: Arc<Vec<String>>,
     rule_of: Vec<u32>,
+    /// Patterns (indices into `patterns`) that go into the multi-pattern DFA, in DFA pattern-id order.
+    ungated: Arc<Vec<usize>>,
+    /// The literal automaton of the gated patterns, if any.
+    anchors: Option<Arc<Anchors>>,
+    /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs.
+    gated: Arc<Vec<OnceLock<Result<meta::Regex, String>>>>,
     compiled: OnceLock<Arc<Compiled>>,
     max_len: Option<usize>,
 }
@@ -47,6 +72,7 @@ impl fmt::Debug for RegexIndex {
         f.debug_struct("RegexIndex")
             .field("patterns", &self.patterns)
             .field("rule_of", &self.rule_of)
+            .field("ungated", &self.ungated.len())
             .field("compiled", &self.compiled.get().is_some())
             .field("max_len", &self.max_len)
             .finish()
@@ -134,9 +160,46 @@ impl RegexIndex {
                 rule_of.push(ri as u32);
             }
         }
+        let mut ungated = Vec::new();
+        let mut literal_ids: std::collections::HashMap<String, usize> = Default::default();
+        let mut literals: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        for (pi, re) in patterns.iter().enumerate() {
+            match prefix_literals(re)? {
+                Some(lits) => {
+                    for lit in lits {
+                        let id = *literal_ids.entry(lit.clone()).or_insert_with(|| {
+                            literals.push(lit);
+                            owners.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        if !owners[id].contains(&(pi as u32)) {
+                            owners[id].push(pi as u32);
+                        }
+                    }
+                }
+                None => ungated.push(pi),
+            }
+        }
+        let anchors = if literals.is_empty() {
+            None
+        } else {
+            let ac = CharwiseDoubleArrayAhoCorasick::with_values(
+                literals
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.as_str(), i as u32)),
+            )
+            .map_err(|e| RuleError::Build(e.to_string()))?;
+            Some(Arc::new(Anchors { ac, owners }))
+        };
+        let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
             patterns: Arc::new(patterns),
             rule_of,
+            ungated: Arc::new(ungated),
+            anchors,
+            gated: Arc::new(gated),
             compiled: OnceLock::new(),
             max_len,
         })
@@ -161,13 +224,26 @@ impl RegexIndex {
         if let Some(c) = self.compiled.get() {
             return Ok(c);
         }
-        let c = Arc::new(compile(&self.patterns)?);
+        let ungated: Vec<String> = self
+            .ungated
+            .iter()
+            .map(|&i| self.patterns[i].clone())
+            .collect();
+        let c = Arc::new(compile(&ungated)?);
         Ok(self.compiled.get_or_init(|| c))
     }
 
     /// Appends every match of every pattern of an active rule: for each end offset, the leftmost start.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
         if !self.rule_of.iter().any(|&r| active[r as usize]) {
+            return Ok(());
+        }
+        self.scan_gated(text, active, out)?;
+        if !self
+            .ungated
+            .iter()
+            .any(|&p| active[self.rule_of[p] as usize])
+        {
             return Ok(());
         }
         let compiled = self.compiled()?;
@@ -181,7 +257,7 @@ impl RegexIndex {
                 .map_err(|e| e.to_string())?;
             let Some(hm) = state.get_match() else { break };
             let pid = hm.pattern();
-            let rule = self.rule_of[pid.as_usize()];
+            let rule = self.rule_of[self.ungated[pid.as_usize()]];
             if !active[rule as usize] {
                 continue;
             }
@@ -207,6 +283,95 @@ impl RegexIndex {
         }
         Ok(())
     }
+
+    /// The gated regexes: where one of a pattern's prefix literals occurs, the pattern's longest match anchored
+    /// there (at most [`MAX_MATCH_BYTES`] long).
+    fn scan_gated(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
+        let Some(anchors) = &self.anchors else {
+            return Ok(());
+        };
+        let mut starts: Vec<(u32, usize)> = Vec::new();
+        for m in anchors.ac.find_overlapping_iter(text) {
+            for &p in &anchors.owners[m.value() as usize] {
+                if active[self.rule_of[p as usize] as usize] {
+                    starts.push((p, m.start()));
+                }
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        for (p, start) in starts {
+            let re = self.gated[p as usize]
+                .get_or_init(|| anchored_regex(&self.patterns[p as usize]))
+                .as_ref()
+                .map_err(Clone::clone)?;
+            let end_cap = (start + MAX_MATCH_BYTES).min(text.len());
+            let input = Input::new(text)
+                .range(start..end_cap)
+                .anchored(Anchored::Yes);
+            if let Some(m) = re.search(&input) {
+                if m.end() > m.start() {
+                    out.push(Hit {
+                        rule: self.rule_of[p as usize],
+                        role: Role::Match,
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One gated pattern, for anchored searches that report the longest match at the start.
+fn anchored_regex(pattern: &str) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .syntax(syntax_config())
+        .configure(meta::Config::new().match_kind(MatchKind::All))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// Most prefix literals a gated pattern may have; beyond it the pattern stays in the DFA.
+const MAX_PREFIX_LITERALS: usize = 4096;
+
+/// The set of literals every match of `pattern` starts with, when it is finite, non-empty and made of whole
+/// characters; `None` otherwise (the pattern then goes into the multi-pattern DFA).
+fn prefix_literals(pattern: &str) -> Result<Option<Vec<String>>, RuleError> {
+    let hir = syntax::parse_with(pattern, &syntax_config())
+        .map_err(|e| RuleError::Build(e.to_string()))?;
+    let mut extractor = Extractor::new();
+    extractor.limit_total(MAX_PREFIX_LITERALS);
+    let seq = extractor.extract(&hir);
+    let Some(lits) = seq.literals() else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(lits.len());
+    for lit in lits {
+        let bytes = lit.as_bytes();
+        // A literal cut short inside a character keeps its whole-character prefix, which still starts every
+        // match it stood for.
+        let whole = match std::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        if whole.is_empty() {
+            return Ok(None);
+        }
+        // Matching runs on normalized text, which holds no character that normalization would change: of the
+        // case variants a case-insensitive pattern yields (`Clinically`, `cLinically` ...) only the lower-case
+        // one can occur, so the others are left out (exactly, not as an approximation).
+        if whole.chars().all(|c| fold_char(c) == c) {
+            out.push(whole.to_string());
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    if out.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -248,5 +413,59 @@ rules:
         assert_eq!(bounded_len(r"\d+元").unwrap(), Some(MAX_MATCH_BYTES));
         assert_eq!(bounded_len(r"^最好").unwrap(), None);
         assert_eq!(bounded_len(r"(?m)^最好").unwrap(), Some(6));
+    }
+
+    fn index_of(regexes: &[&str]) -> RegexIndex {
+        use crate::rules::{PackSource, RuleSet};
+        let list = regexes
+            .iter()
+            .map(|r| format!("'{r}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let yaml = format!(
+            "pack: t\nrules:\n  - id: r\n    title: r\n    category: fake-discount\n    severity: warning\n    law: [x]\n    message: m\n    help: h\n    match: {{ regex: [{list}] }}\n    examples: {{ flag: [\"«原价1»\"], pass: [\"x\"] }}\n"
+        );
+        let set = RuleSet::from_sources(&[PackSource {
+            name: "t.yaml".into(),
+            text: yaml,
+        }])
+        .unwrap();
+        RegexIndex::new(&set.rules).unwrap()
+    }
+
+    #[test]
+    fn literal_prefixed_regexes_are_gated_and_others_stay_in_the_dfa() {
+        let idx = index_of(&[r"(降血糖|降血压)[^,]{0,8}(见效|管用)", r"\d+天见效"]);
+        assert_eq!(
+            *idx.ungated,
+            vec![1],
+            "the digit-led pattern has no finite prefix"
+        );
+        assert!(idx.anchors.is_some());
+        let text = "这款茶降血糖特别管用,10天见效";
+        let mut hits = Vec::new();
+        idx.scan(text, &[true], &mut hits).unwrap();
+        hits.sort_by_key(|h| h.start);
+        let spans: Vec<&str> = hits.iter().map(|h| &text[h.start..h.end]).collect();
+        assert_eq!(spans, vec!["降血糖特别管用", "10天见效"]);
+    }
+
+    #[test]
+    fn a_gated_match_is_the_longest_one_from_its_start() {
+        let idx = index_of(&[r"原价(\d|\d\d|\d\d\d)"]);
+        assert!(idx.ungated.is_empty());
+        let text = "原价299元";
+        let mut hits = Vec::new();
+        idx.scan(text, &[true], &mut hits).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(&text[hits[0].start..hits[0].end], "原价299");
+    }
+
+    #[test]
+    fn inactive_rules_are_not_scanned() {
+        let idx = index_of(&[r"原价\d+"]);
+        let mut hits = Vec::new();
+        idx.scan("原价299", &[false], &mut hits).unwrap();
+        assert!(hits.is_empty());
     }
 }

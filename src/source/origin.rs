@@ -10,7 +10,9 @@
 
 use std::ops::Range;
 
-use crate::finding::{locate_all, Finding, LineCol};
+use crate::finding::Finding;
+#[cfg(test)]
+use crate::finding::LineCol;
 use crate::source::Segment;
 
 /// A stretch of the joined text and where it came from in the file.
@@ -95,12 +97,7 @@ impl Origin {
                 f.matched = said;
             }
         }
-        let mut positions: Vec<(usize, &mut LineCol)> = Vec::with_capacity(findings.len() * 2);
-        for f in findings.iter_mut() {
-            positions.push((f.span.start, &mut f.start));
-            positions.push((f.span.end, &mut f.end));
-        }
-        locate_all(&self.text, &mut positions);
+        crate::finding::locate_findings(&self.text, findings);
     }
 }
 
