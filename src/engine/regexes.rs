@@ -98,20 +98,29 @@ fn syntax_config() -> syntax::Config {
 /// long, and the bound is what lets every input be split into chunks with identical findings (issue 6).
 pub const MAX_MATCH_BYTES: usize = 1024;
 
+/// [`bounded_len_of`] a pattern's source.
+#[cfg(test)]
+fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
+    Ok(bounded_len_of(&parse(pattern)?))
+}
+
+/// Parses a rule regex as the matcher compiles it (case-insensitive).
+fn parse(pattern: &str) -> Result<regex_syntax::hir::Hir, RuleError> {
+    syntax::parse_with(pattern, &syntax_config()).map_err(|e| RuleError::Build(e.to_string()))
+}
+
 /// Longest match of a pattern in bytes (at most [`MAX_MATCH_BYTES`]), `None` when it tests the ends of the text
 /// (`^`, `$` without `(?m)`), which a chunk of a text does not share.
-fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
-    let hir = syntax::parse_with(pattern, &syntax_config())
-        .map_err(|e| RuleError::Build(e.to_string()))?;
+fn bounded_len_of(hir: &regex_syntax::hir::Hir) -> Option<usize> {
     let props = hir.properties();
     if props.look_set().contains_anchor_haystack() {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(
+    Some(
         props
             .maximum_len()
             .map_or(MAX_MATCH_BYTES, |n| n.min(MAX_MATCH_BYTES)),
-    ))
+    )
 }
 
 fn compile(patterns: &[String]) -> Result<Compiled, String> {
@@ -150,12 +159,15 @@ impl RegexIndex {
         let mut patterns: Vec<String> = Vec::new();
         let mut rule_of = Vec::new();
         let mut max_len = Some(0usize);
+        let mut prefixes = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
             for re in &rule.regexes {
-                max_len = match (max_len, bounded_len(re)?) {
+                let hir = parse(re)?;
+                max_len = match (max_len, bounded_len_of(&hir)) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
                 };
+                prefixes.push(prefix_literals(&hir));
                 patterns.push(re.clone());
                 rule_of.push(ri as u32);
             }
@@ -164,8 +176,8 @@ impl RegexIndex {
         let mut literal_ids: std::collections::HashMap<String, usize> = Default::default();
         let mut literals: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
-        for (pi, re) in patterns.iter().enumerate() {
-            match prefix_literals(re)? {
+        for (pi, prefix) in prefixes.into_iter().enumerate() {
+            match prefix {
                 Some(lits) => {
                     for lit in lits {
                         let id = *literal_ids.entry(lit.clone()).or_insert_with(|| {
@@ -338,15 +350,11 @@ const MAX_PREFIX_LITERALS: usize = 4096;
 
 /// The set of literals every match of `pattern` starts with, when it is finite, non-empty and made of whole
 /// characters; `None` otherwise (the pattern then goes into the multi-pattern DFA).
-fn prefix_literals(pattern: &str) -> Result<Option<Vec<String>>, RuleError> {
-    let hir = syntax::parse_with(pattern, &syntax_config())
-        .map_err(|e| RuleError::Build(e.to_string()))?;
+fn prefix_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
     let mut extractor = Extractor::new();
     extractor.limit_total(MAX_PREFIX_LITERALS);
-    let seq = extractor.extract(&hir);
-    let Some(lits) = seq.literals() else {
-        return Ok(None);
-    };
+    let seq = extractor.extract(hir);
+    let lits = seq.literals()?;
     let mut out = Vec::with_capacity(lits.len());
     for lit in lits {
         let bytes = lit.as_bytes();
@@ -357,7 +365,7 @@ fn prefix_literals(pattern: &str) -> Result<Option<Vec<String>>, RuleError> {
             Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
         };
         if whole.is_empty() {
-            return Ok(None);
+            return None;
         }
         // Matching runs on normalized text, which holds no character that normalization would change: of the
         // case variants a case-insensitive pattern yields (`Clinically`, `cLinically` ...) only the lower-case
@@ -369,9 +377,9 @@ fn prefix_literals(pattern: &str) -> Result<Option<Vec<String>>, RuleError> {
     out.sort_unstable();
     out.dedup();
     if out.is_empty() {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(out))
+    Some(out)
 }
 
 #[cfg(test)]
