@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Settings;
 use crate::engine::{Engine, ScanContext};
 use crate::finding::{format_timestamp, Finding, LineCol, Severity, TimeRange};
-use crate::report::json::JsonFinding;
+use crate::report::json::{BySeverity, JsonFinding};
 use crate::rules::schema::Scope;
 
 /// Characters of earlier lines kept in front of each new line; longer than any phrase and than the 24 characters
@@ -64,13 +64,6 @@ struct FindingLine<'a> {
     kind: &'static str,
     #[serde(flatten)]
     finding: JsonFinding<'a>,
-}
-
-#[derive(Serialize)]
-struct BySeverity {
-    error: usize,
-    warning: usize,
-    info: usize,
 }
 
 #[derive(Serialize)]
@@ -312,11 +305,7 @@ fn print_summary(out: &mut dyn Write, s: &StreamSummary, format: StreamFormat) -
                 kind: "summary",
                 lines: s.lines,
                 findings: s.findings,
-                by_severity: BySeverity {
-                    error: s.by_severity[2],
-                    warning: s.by_severity[1],
-                    info: s.by_severity[0],
-                },
+                by_severity: BySeverity::new(s.by_severity),
             };
             serde_json::to_writer(&mut *out, &line)?;
             out.write_all(b"\n")?;

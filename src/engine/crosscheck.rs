@@ -769,6 +769,28 @@ impl<'a> Ctx<'_, 'a> {
     fn evaluated(&self, span: &Range<usize>) {
         self.evaluated.borrow_mut().push(span.clone());
     }
+
+    /// The matches of `re` that are claims about a product `rule` applies to: not negated in their clause,
+    /// tied to a product. Each is recorded as evaluated (the listing answers it, flagged or not).
+    fn claims<'s>(
+        &'s self,
+        rule: &'s Rule,
+        re: &'s Regex,
+        unless_after: &'s [String],
+    ) -> impl Iterator<Item = (Range<usize>, &'a Product)> + 's {
+        re.find_iter(&self.norm.text).filter_map(move |m| {
+            if negated(&self.norm.text, m.start(), unless_after) {
+                return None;
+            }
+            let span = self.span(m.range());
+            let p = self.product(span.start)?;
+            if !applies(rule, p) {
+                return None;
+            }
+            self.evaluated(&span);
+            Some((span, p))
+        })
+    }
 }
 
 /// Per `claim:` rule, the spans of the claims it evaluated against a product (flagged or not).
@@ -811,18 +833,7 @@ fn claim_findings<'r, 'a>(
                 unless_after,
             } => {
                 for e in entries {
-                    for m in e.re.find_iter(&norm.text) {
-                        if negated(&norm.text, m.start(), unless_after) {
-                            continue;
-                        }
-                        let span = ctx.span(m.range());
-                        let Some(p) = ctx.product(span.start) else {
-                            continue;
-                        };
-                        if !applies(rule, p) {
-                            continue;
-                        }
-                        ctx.evaluated(&span);
+                    for (span, p) in ctx.claims(rule, &e.re, unless_after) {
                         if e.needs.iter().any(|n| holds(p, *n)) {
                             continue;
                         }
@@ -845,18 +856,7 @@ fn claim_findings<'r, 'a>(
                 categories,
                 unless_after,
             } => {
-                for m in re.find_iter(&norm.text) {
-                    if negated(&norm.text, m.start(), unless_after) {
-                        continue;
-                    }
-                    let span = ctx.span(m.range());
-                    let Some(p) = ctx.product(span.start) else {
-                        continue;
-                    };
-                    if !applies(rule, p) {
-                        continue;
-                    }
-                    ctx.evaluated(&span);
+                for (span, p) in ctx.claims(rule, re, unless_after) {
                     if !categories.contains(&p.category()) {
                         continue;
                     }

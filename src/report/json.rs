@@ -78,11 +78,23 @@ pub struct JsonSkipped<'a> {
     reason: &'a str,
 }
 
+/// Finding counts by severity, as every JSON shape reports them.
 #[derive(Serialize)]
-struct BySeverity {
+pub struct BySeverity {
     error: usize,
     warning: usize,
     info: usize,
+}
+
+impl BySeverity {
+    /// From counts indexed by `Severity as usize` (info, warning, error).
+    pub fn new(counts: [usize; 3]) -> BySeverity {
+        BySeverity {
+            error: counts[2],
+            warning: counts[1],
+            info: counts[0],
+        }
+    }
 }
 
 /// The summary object.
@@ -104,11 +116,7 @@ impl JsonSummary {
             files: s.files,
             bytes: s.bytes,
             findings: s.findings,
-            by_severity: BySeverity {
-                error: s.by_severity[2],
-                warning: s.by_severity[1],
-                info: s.by_severity[0],
-            },
+            by_severity: BySeverity::new(s.by_severity),
             skipped: report.skipped.len(),
             errors: report.errors.len(),
         }
