@@ -25,9 +25,10 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::context::{is_clause_end, AFTER_WINDOW};
-use super::listing::{finish, fmt_num, push_outcome, raw_finding, render};
+use super::listing::{fmt_num, push_outcome, raw_finding, render};
 use crate::error::{InputError, RuleError};
 use crate::examples::ExampleRun;
+use crate::finding::sort_and_locate;
 use crate::finding::{Finding, Severity, TimeRange};
 use crate::normalize::{normalize, normalize_str, Normalized};
 use crate::rules::compile::ErrFn;
@@ -699,7 +700,7 @@ impl<'a> CrossChecker<'a> {
         if new.is_empty() {
             return;
         }
-        finish(&doc.text, &mut new);
+        sort_and_locate(&doc.text, &mut new);
         if !doc.segments.is_empty() {
             for f in &mut new {
                 f.time = doc.time_of(f.span.clone()).map(|(s, e)| TimeRange {
@@ -1158,7 +1159,7 @@ pub fn run_claim_examples(rule: &Rule, run: &mut ExampleRun) {
                 let pick = |_: usize| Some(p);
                 let (mut fs, _) =
                     claim_findings(std::iter::once(rule), &doc, None, &pick, Some(date));
-                finish(&doc.text, &mut fs);
+                sort_and_locate(&doc.text, &mut fs);
                 Ok(fs.into_iter().map(|f| f.span).collect())
             }
         };

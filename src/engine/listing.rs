@@ -20,7 +20,7 @@ use regex::Regex;
 use super::{Engine, ScanContext};
 use crate::error::{InputError, RuleError};
 use crate::examples::{mark, ExampleFailure, ExampleRun};
-use crate::finding::{Finding, LineCol};
+use crate::finding::{sort_and_locate, Finding, LineCol};
 use crate::rules::compile::{check_regex, parse_example, ErrFn};
 use crate::rules::schema::{ExamplesDef, FieldDef, ProductCategory, RuleDef, Scope};
 use crate::rules::Rule;
@@ -397,11 +397,6 @@ pub fn raw_finding(
     }
 }
 
-/// Sorts findings as the engine does and fills in their lines and columns.
-pub fn finish(text: &str, findings: &mut [Finding]) {
-    crate::finding::sort_and_locate(text, findings);
-}
-
 /// Whether a rule applies to a product of this category.
 fn applies(rule: &Rule, p: &Product) -> bool {
     rule.products.is_empty() || rule.products.contains(&p.category())
@@ -595,7 +590,7 @@ pub fn scan_listing(
         }
         copy.map_back(&file.text, found, &mut out);
     }
-    finish(&file.text, &mut out);
+    sort_and_locate(&file.text, &mut out);
     Ok(out)
 }
 
