@@ -16,20 +16,30 @@
 //! only there the regex runs, anchored, for its longest match (capped as above). The union of those spans equals
 //! the union of all matches, which is what the engine reports after merging a rule's overlapping candidates.
 //! Regexes without a finite prefix set stay in the multi-pattern DFA.
+//!
+//! Triggers and arms (required words): a one-character prefix such as 加 or 与 occurs every few hundred bytes,
+//! and an anchored search at each of them cost more than the rest of the scan (5.4 million searches on the
+//! 100 MB benchmark tree). Most gated regexes also hold fixed words that every match passes through
+//! (`(加|私|联系)[^,]{0,5}(微信|qq)`), found by `regex_facts`. Each branch of a pattern is then *triggered* by the
+//! rarer of its prefixes and a required word that stands at most a few characters into a match (searches start
+//! at the positions in that window before each occurrence that begin with a prefix's first character), and
+//! *armed* by up to two more required words: a start is searched only if each of them occurs within the
+//! pattern's longest match after it. A branch without finite prefixes (`\p{Han}{1,3}之王`) can be triggered by
+//! a required word near its start. Only starts where no match can begin are skipped, so the matches are those
+//! of an anchored search at every position (tested against exactly that).
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::{Arc, OnceLock};
 
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{meta, Anchored, Input, MatchKind};
-use regex_syntax::hir::literal::Extractor;
 
-use daachorse::CharwiseDoubleArrayAhoCorasick;
-
+use super::regex_facts::{self, Facts};
 use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::normalize::fold_char;
@@ -45,11 +55,49 @@ struct Compiled {
     caches: Pool<(Cache, Cache), CacheFn>,
 }
 
-/// The prefix literals of all gated regexes in one automaton; each literal's value indexes `owners`.
+/// The trigger words of all gate groups in one automaton; each literal's value indexes `owners`.
 struct Anchors {
     ac: CharwiseDoubleArrayAhoCorasick<u32>,
-    /// For each literal, the gated patterns (indices into `patterns`) it starts.
-    owners: Vec<Vec<u32>>,
+    /// For each literal, the groups it belongs to and its slot there: 0 for the trigger, `1..` for the arms.
+    owners: Vec<Vec<(u32, u8)>>,
+}
+
+/// One branch of a gated pattern and the word set that triggers a search for it: its prefixes, or, when one
+/// of its required sets is likely rarer, that set. Its occurrences go into bucket `bucket`, those of its
+/// `arms` other required sets into the buckets after it.
+#[derive(Debug, Clone)]
+struct Group {
+    pattern: u32,
+    start: Start,
+    bucket: u32,
+    arms: u8,
+}
+
+/// Most required sets, besides the trigger, that a start is checked against before a search.
+const MAX_ARMS: usize = 2;
+
+/// Where a trigger occurrence starts searches.
+#[derive(Debug, Clone)]
+enum Start {
+    /// The trigger is the prefix set: a search starts where it occurs.
+    AtTrigger,
+    /// The trigger is a required word at `q`, at most this many bytes into a match: a search starts at each
+    /// position in that window before `q` that begins with one of these characters (the prefixes' first
+    /// characters, sorted).
+    FirstChars(Vec<char>, usize),
+    /// As `FirstChars`, at every position: the branch has no finite prefix set (`\p{Han}{1,3}之王`).
+    Anywhere(usize),
+}
+
+/// Most bytes before a required word in a match for the word to trigger searches: the window walked before
+/// each occurrence. `(加|私|联系)[^,]{0,5}(微信|qq)` (23 bytes) is triggered by 微信 or qq, `直播间(有|里)*\d+万`
+/// stays triggered by 直播间.
+const WINDOW_BYTES: usize = 32;
+
+thread_local! {
+    /// Per thread, the trigger occurrences of one scan, one bucket per group; kept between scans so that a
+    /// tree of small files does not allocate them again for every file.
+    static BUCKETS: std::cell::RefCell<Vec<Vec<usize>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// All regexes, the rule each pattern belongs to, and the automata once built.
@@ -63,6 +111,14 @@ pub struct RegexIndex {
     anchors: Option<Arc<Anchors>>,
     /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs.
     gated: Arc<Vec<OnceLock<Result<meta::Regex, String>>>>,
+    /// The gate groups of all gated patterns (one per branch of a top-level alternation).
+    groups: Vec<Group>,
+    /// Per pattern, its groups (empty for the patterns of the DFA).
+    groups_of: Vec<std::ops::Range<u32>>,
+    /// Number of buckets of literal occurrences over all groups.
+    buckets: usize,
+    /// Per pattern, its longest match in bytes (capped): how far after a start its arms can stand.
+    reach: Vec<usize>,
     compiled: OnceLock<Arc<Compiled>>,
     max_len: Option<usize>,
 }
@@ -89,39 +145,12 @@ const FWD_CACHE_CAPACITY: usize = 64 << 20;
 const REV_CACHE_CAPACITY: usize = 16 << 20;
 
 fn syntax_config() -> syntax::Config {
-    // The text is already lower-cased; matching case-insensitively lets authors write `Top\s*1`.
+    // The text is already lower-cased; matching case-insensitively lets authors write `Top\s*1`. The same
+    // setting as `regex_facts::parse`.
     syntax::Config::new().case_insensitive(true)
 }
 
-/// Longest regex match in bytes of normalized text (about 340 Han characters). A pattern that could match more
-/// (`\d+元`) reports, for each end, the leftmost start at most this far back: no real claim in a script is that
-/// long, and the bound is what lets every input be split into chunks with identical findings (issue 6).
-pub const MAX_MATCH_BYTES: usize = 1024;
-
-/// [`bounded_len_of`] a pattern's source.
-#[cfg(test)]
-fn bounded_len(pattern: &str) -> Result<Option<usize>, RuleError> {
-    Ok(bounded_len_of(&parse(pattern)?))
-}
-
-/// Parses a rule regex as the matcher compiles it (case-insensitive).
-fn parse(pattern: &str) -> Result<regex_syntax::hir::Hir, RuleError> {
-    syntax::parse_with(pattern, &syntax_config()).map_err(|e| RuleError::Build(e.to_string()))
-}
-
-/// Longest match of a pattern in bytes (at most [`MAX_MATCH_BYTES`]), `None` when it tests the ends of the text
-/// (`^`, `$` without `(?m)`), which a chunk of a text does not share.
-fn bounded_len_of(hir: &regex_syntax::hir::Hir) -> Option<usize> {
-    let props = hir.properties();
-    if props.look_set().contains_anchor_haystack() {
-        return None;
-    }
-    Some(
-        props
-            .maximum_len()
-            .map_or(MAX_MATCH_BYTES, |n| n.min(MAX_MATCH_BYTES)),
-    )
-}
+pub use regex_facts::MAX_MATCH_BYTES;
 
 fn compile(patterns: &[String]) -> Result<Compiled, String> {
     let fwd = DFA::builder()
@@ -154,20 +183,21 @@ fn compile(patterns: &[String]) -> Result<Compiled, String> {
 }
 
 impl RegexIndex {
-    /// Collects all regexes of all rules; they are parsed now (to bound their length) and compiled on first use.
+    /// Collects all regexes of all rules and analyses them (length bound, prefix literals, required words);
+    /// they are compiled on first use.
     pub fn new(rules: &[Rule]) -> Result<RegexIndex, RuleError> {
         let mut patterns: Vec<String> = Vec::new();
         let mut rule_of = Vec::new();
         let mut max_len = Some(0usize);
-        let mut prefixes = Vec::new();
+        let mut facts: Vec<Facts> = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
             for re in &rule.regexes {
-                let hir = parse(re)?;
-                max_len = match (max_len, bounded_len_of(&hir)) {
+                let f = regex_facts::analyze(re).map_err(RuleError::Build)?;
+                max_len = match (max_len, f.max_len) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
                 };
-                prefixes.push(prefix_literals(&hir));
+                facts.push(f);
                 patterns.push(re.clone());
                 rule_of.push(ri as u32);
             }
@@ -175,23 +205,46 @@ impl RegexIndex {
         let mut ungated = Vec::new();
         let mut literal_ids: std::collections::HashMap<String, usize> = Default::default();
         let mut literals: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<u32>> = Vec::new();
-        for (pi, prefix) in prefixes.into_iter().enumerate() {
-            match prefix {
-                Some(lits) => {
-                    for lit in lits {
+        let mut owners: Vec<Vec<(u32, u8)>> = Vec::new();
+        let mut reach = vec![MAX_MATCH_BYTES; patterns.len()];
+        let mut buckets = 0usize;
+        let mut groups: Vec<Group> = Vec::new();
+        let mut groups_of = vec![0..0; patterns.len()];
+        for (pi, f) in facts.into_iter().enumerate() {
+            let Some(plan) = f
+                .groups
+                .and_then(|gs| gs.into_iter().map(plan).collect::<Option<Vec<_>>>())
+            else {
+                ungated.push(pi);
+                continue;
+            };
+            let first = groups.len() as u32;
+            reach[pi] = f.max_len.unwrap_or(MAX_MATCH_BYTES);
+            for plan in plan {
+                let gi = groups.len() as u32;
+                groups.push(Group {
+                    pattern: pi as u32,
+                    start: plan.start,
+                    bucket: buckets as u32,
+                    arms: plan.arms.len() as u8,
+                });
+                buckets += 1 + plan.arms.len();
+                let sets = std::iter::once(plan.trigger).chain(plan.arms);
+                for (slot, set) in sets.enumerate() {
+                    for lit in set {
                         let id = *literal_ids.entry(lit.clone()).or_insert_with(|| {
                             literals.push(lit);
                             owners.push(Vec::new());
                             literals.len() - 1
                         });
-                        if !owners[id].contains(&(pi as u32)) {
-                            owners[id].push(pi as u32);
+                        let owner = (gi, slot as u8);
+                        if !owners[id].contains(&owner) {
+                            owners[id].push(owner);
                         }
                     }
                 }
-                None => ungated.push(pi),
             }
+            groups_of[pi] = first..groups.len() as u32;
         }
         let anchors = if literals.is_empty() {
             None
@@ -212,6 +265,10 @@ impl RegexIndex {
             ungated: Arc::new(ungated),
             anchors,
             gated: Arc::new(gated),
+            groups,
+            groups_of,
+            buckets,
+            reach,
             compiled: OnceLock::new(),
             max_len,
         })
@@ -302,33 +359,101 @@ impl RegexIndex {
         let Some(anchors) = &self.anchors else {
             return Ok(());
         };
-        let mut starts: Vec<(u32, usize)> = Vec::new();
-        for m in anchors.ac.find_overlapping_iter(text) {
-            for &p in &anchors.owners[m.value() as usize] {
-                if active[self.rule_of[p as usize] as usize] {
-                    starts.push((p, m.start()));
+        BUCKETS.with(|cell| {
+            let mut buckets = cell.borrow_mut();
+            if buckets.len() < self.buckets {
+                buckets.resize_with(self.buckets, Vec::new);
+            }
+            for m in anchors.ac.find_overlapping_iter(text) {
+                for &(g, slot) in &anchors.owners[m.value() as usize] {
+                    let group = &self.groups[g as usize];
+                    if active[self.rule_of[group.pattern as usize] as usize] {
+                        buckets[group.bucket as usize + slot as usize].push(m.start());
+                    }
                 }
             }
-        }
-        starts.sort_unstable();
-        starts.dedup();
-        for (p, start) in starts {
-            let re = self.gated[p as usize]
-                .get_or_init(|| anchored_regex(&self.patterns[p as usize]))
-                .as_ref()
-                .map_err(Clone::clone)?;
-            let end_cap = (start + MAX_MATCH_BYTES).min(text.len());
-            let input = Input::new(text)
-                .range(start..end_cap)
-                .anchored(Anchored::Yes);
-            if let Some(m) = re.search(&input) {
-                if m.end() > m.start() {
-                    out.push(Hit {
-                        rule: self.rule_of[p as usize],
-                        role: Role::Match,
-                        start: m.start(),
-                        end: m.end(),
+            let result = self.search_triggered(text, &mut buckets, out);
+            for b in buckets.iter_mut() {
+                b.clear();
+            }
+            result
+        })
+    }
+
+    /// Runs each gated pattern, anchored, at the starts its triggers (`buckets`, filled by the literal
+    /// automaton) allow: the trigger occurrences themselves, or the positions within a window
+    /// before a required word that begin with the first character of a prefix.
+    fn search_triggered(
+        &self,
+        text: &str,
+        buckets: &mut [Vec<usize>],
+        out: &mut Vec<Hit>,
+    ) -> Result<(), String> {
+        let mut starts: Vec<usize> = Vec::new();
+        let mut armed: Vec<usize> = Vec::new();
+        for (p, groups) in self.groups_of.iter().enumerate() {
+            armed.clear();
+            for group in &self.groups[groups.start as usize..groups.end as usize] {
+                let first = group.bucket as usize;
+                if buckets[first].is_empty() {
+                    continue;
+                }
+                let sets = &mut buckets[first..=first + group.arms as usize];
+                // The automaton reports by end, so the occurrences are nearly sorted: a stable sort is about
+                // linear.
+                for b in sets.iter_mut() {
+                    b.sort();
+                }
+                let (hits, arms) = sets.split_at(1);
+                let hits = &hits[0];
+                starts.clear();
+                match &group.start {
+                    Start::AtTrigger => starts.extend_from_slice(hits),
+                    Start::FirstChars(chars, window) => {
+                        window_starts(text, hits, *window, Some(chars), &mut starts)
+                    }
+                    Start::Anywhere(window) => {
+                        window_starts(text, hits, *window, None, &mut starts)
+                    }
+                }
+                starts.dedup();
+                // Every match from a start holds a word of each arm, beginning within the pattern's reach.
+                let mut cursors = [0usize; MAX_ARMS];
+                for &start in &starts {
+                    let last = start + self.reach[p];
+                    let ok = arms.iter().zip(cursors.iter_mut()).all(|(w, c)| {
+                        while *c < w.len() && w[*c] < start {
+                            *c += 1;
+                        }
+                        *c < w.len() && w[*c] <= last
                     });
+                    if ok {
+                        armed.push(start);
+                    }
+                }
+            }
+            if groups.len() > 1 {
+                armed.sort_unstable();
+                armed.dedup();
+            }
+            for &start in &armed {
+                let re = self.gated[p]
+                    .get_or_init(|| anchored_regex(&self.patterns[p]))
+                    .as_ref()
+                    .map_err(Clone::clone)?;
+                let end_cap = (start + MAX_MATCH_BYTES).min(text.len());
+                let input = Input::new(text)
+                    .range(start..end_cap)
+                    .anchored(Anchored::Yes);
+                if let Some(m) = re.search(&input) {
+                    if m.end() > m.start() {
+                        out.push(Hit {
+                            rule: self.rule_of[p],
+                            role: Role::Match,
+                            start: m.start(),
+                            end: m.end(),
+                        });
+                    }
                 }
             }
         }
@@ -345,41 +470,106 @@ fn anchored_regex(pattern: &str) -> Result<meta::Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Most prefix literals a gated pattern may have; beyond it the pattern stays in the DFA.
-const MAX_PREFIX_LITERALS: usize = 4096;
+/// The starts a windowed trigger allows: each position at most `window` bytes before an occurrence (sorted)
+/// that begins with one of `first_chars` (any position when `None`); windows of neighbouring occurrences are
+/// walked once.
+fn window_starts(
+    text: &str,
+    hits: &[usize],
+    window: usize,
+    first_chars: Option<&Vec<char>>,
+    starts: &mut Vec<usize>,
+) {
+    let mut done = 0;
+    for &q in hits {
+        let mut lo = q.saturating_sub(window).max(done);
+        while !text.is_char_boundary(lo) {
+            lo += 1;
+        }
+        if lo > q {
+            continue;
+        }
+        for (i, c) in text[lo..].char_indices() {
+            if lo + i > q {
+                break;
+            }
+            if first_chars.map_or(true, |f| f.binary_search(&c).is_ok()) {
+                starts.push(lo + i);
+            }
+        }
+        done = q + 1;
+    }
+}
 
-/// The set of literals every match of `pattern` starts with, when it is finite, non-empty and made of whole
-/// characters; `None` otherwise (the pattern then goes into the multi-pattern DFA).
-fn prefix_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
-    let mut extractor = Extractor::new();
-    extractor.limit_total(MAX_PREFIX_LITERALS);
-    let seq = extractor.extract(hir);
-    let lits = seq.literals()?;
-    let mut out = Vec::with_capacity(lits.len());
-    for lit in lits {
-        let bytes = lit.as_bytes();
-        // A literal cut short inside a character keeps its whole-character prefix, which still starts every
-        // match it stood for.
-        let whole = match std::str::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-        };
-        if whole.is_empty() {
-            return None;
+/// How one group is found: its trigger words (its prefixes, or its rarest required set when that is rarer than
+/// the prefixes and stands at most [`WINDOW_BYTES`] into a match, the window walked before each occurrence),
+/// where they start searches, and up to [`MAX_ARMS`] other required sets, rarest first, that must occur within
+/// the pattern's reach after a start. `None` when the group has no trigger.
+fn plan(group: regex_facts::Group) -> Option<Plan> {
+    let prefixes = group.prefixes.and_then(normal_literals);
+    let mut required: Vec<(Vec<String>, Option<usize>)> = group
+        .required
+        .into_iter()
+        .filter_map(|r| Some((normal_literals(r.words)?, r.max_before)))
+        .collect();
+    // Rarest first.
+    required.sort_by_key(|(words, _)| std::cmp::Reverse(rarity(words)));
+    let windowed = required
+        .iter()
+        .position(|(_, before)| before.is_some_and(|b| b <= WINDOW_BYTES));
+    let (trigger, start) = match (prefixes, windowed) {
+        (Some(p), Some(i)) if rarity(&required[i].0) > rarity(&p) => {
+            let (words, before) = required.remove(i);
+            let mut first: Vec<char> = p.iter().filter_map(|l| l.chars().next()).collect();
+            first.sort_unstable();
+            first.dedup();
+            (words, Start::FirstChars(first, before.unwrap_or(0)))
         }
-        // Matching runs on normalized text, which holds no character that normalization would change: of the
-        // case variants a case-insensitive pattern yields (`Clinically`, `cLinically` ...) only the lower-case
-        // one can occur, so the others are left out (exactly, not as an approximation).
-        if whole.chars().all(|c| fold_char(c) == c) {
-            out.push(whole.to_string());
+        (Some(p), _) => (p, Start::AtTrigger),
+        (None, Some(i)) => {
+            let (words, before) = required.remove(i);
+            (words, Start::Anywhere(before.unwrap_or(0)))
         }
-    }
-    out.sort_unstable();
-    out.dedup();
-    if out.is_empty() {
-        return None;
-    }
-    Some(out)
+        (None, None) => return None,
+    };
+    let arms = required
+        .into_iter()
+        .map(|(words, _)| words)
+        .filter(|words| *words != trigger)
+        .take(MAX_ARMS)
+        .collect();
+    Some(Plan {
+        trigger,
+        start,
+        arms,
+    })
+}
+
+/// See [`plan`].
+struct Plan {
+    trigger: Vec<String>,
+    start: Start,
+    arms: Vec<Vec<String>>,
+}
+
+/// Keeps the literals that normalized text can hold; `None` when none is left. Matching runs on normalized
+/// text, which holds no character that normalization would change: of the case variants a case-insensitive
+/// pattern yields (`Clinically`, `cLinically` ...) only the lower-case one can occur, so the others are left
+/// out (exactly, not as an approximation).
+fn normal_literals(set: Vec<String>) -> Option<Vec<String>> {
+    let kept: Vec<String> = set
+        .into_iter()
+        .filter(|l| l.chars().all(|c| fold_char(c) == c))
+        .collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// How rare a literal set is likely to be, for comparing sets: the character count of its shortest word
+/// first (a two-character word is far rarer than any one character), then fewer words (万 or 亿 is rarer than
+/// any digit).
+fn rarity(set: &[String]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = set.iter().map(|l| l.chars().count()).min().unwrap_or(0);
+    (shortest, std::cmp::Reverse(set.len()))
 }
 
 #[cfg(test)]
@@ -413,14 +603,6 @@ rules:
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].end, text.len());
         assert_eq!(hits[0].start, text.len() - MAX_MATCH_BYTES);
-    }
-
-    #[test]
-    fn lengths_are_capped_and_anchors_refuse_chunks() {
-        assert_eq!(bounded_len(r"史上最\p{Han}{1,3}").unwrap(), Some(9 + 3 * 4)); // \p{Han} reaches 4-byte characters
-        assert_eq!(bounded_len(r"\d+元").unwrap(), Some(MAX_MATCH_BYTES));
-        assert_eq!(bounded_len(r"^最好").unwrap(), None);
-        assert_eq!(bounded_len(r"(?m)^最好").unwrap(), Some(6));
     }
 
     fn index_of(regexes: &[&str]) -> RegexIndex {
@@ -475,5 +657,108 @@ rules:
         let mut hits = Vec::new();
         idx.scan("原价299", &[false], &mut hits).unwrap();
         assert!(hits.is_empty());
+    }
+
+    /// How the first group of a one-pattern index is triggered.
+    fn mode(idx: &RegexIndex) -> (&'static str, u8) {
+        let g = &idx.groups[0];
+        let m = match g.start {
+            Start::AtTrigger => "prefix",
+            Start::FirstChars(..) => "window",
+            Start::Anywhere(_) => "anywhere",
+        };
+        (m, g.arms)
+    }
+
+    #[test]
+    fn triggered_searches_find_what_searching_everywhere_finds() {
+        let patterns = [
+            (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0)),
+            (r"(抗|防|治)\s*ai", ("prefix", 1)),
+            (r"\p{Han}{1,3}之王", ("anywhere", 0)),
+            (
+                r"私下[^,]{0,4}(发|转)|(发|转)[^,]{0,3}红包给我",
+                ("prefix", 1),
+            ),
+            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 2)),
+            (
+                r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
+                ("window", 1),
+            ),
+        ];
+        let pieces = [
+            "加",
+            "添加",
+            "私",
+            "联系",
+            "微信",
+            "qq",
+            "抗",
+            "防",
+            "治",
+            " ",
+            "ai",
+            "之王",
+            "手机",
+            "私下",
+            "发",
+            "转",
+            "红包给我",
+            "直播间",
+            "现在",
+            "有",
+            "3",
+            "12",
+            "万",
+            "亿",
+            "人",
+            "我",
+            "自己",
+            "没",
+            "没有",
+            "用过",
+            "吃过",
+            "推荐",
+            "放心",
+            "我没用过",
+            "自己没有吃过",
+            "直播间有 12万人",
+            "直播间3亿",
+            ",",
+            "。",
+            "的",
+            "好",
+        ];
+        let mut seed = 7u64;
+        let mut text = String::new();
+        for _ in 0..6000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        for (p, expected_mode) in patterns {
+            let idx = index_of(&[p]);
+            assert!(idx.ungated.is_empty(), "{p} is gated");
+            assert_eq!(mode(&idx), expected_mode, "{p}");
+            let mut hits = Vec::new();
+            idx.scan(&text, &[true], &mut hits).unwrap();
+            let mut got: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+            got.sort_unstable();
+            let re = anchored_regex(p).unwrap();
+            let mut want = Vec::new();
+            for (s, _) in text.char_indices() {
+                let input = Input::new(&text)
+                    .range(s..(s + MAX_MATCH_BYTES).min(text.len()))
+                    .anchored(Anchored::Yes);
+                if let Some(m) = re.search(&input) {
+                    if m.end() > m.start() {
+                        want.push((m.start(), m.end()));
+                    }
+                }
+            }
+            assert!(want.len() > 3, "{p} matches the text {} times", want.len());
+            assert_eq!(got, want, "{p}");
+        }
     }
 }

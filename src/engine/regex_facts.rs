@@ -1,0 +1,311 @@
+//! What the engine needs to know about a rule regex before it compiles it: how long a match can be, which
+//! literals every match starts with, and which literal sets every match contains.
+//!
+//! This file depends on `regex-syntax` alone, so that build.rs analyses the regexes of the embedded packs with
+//! this very code and livelint starts without parsing them (issue 6: parsing and literal extraction of the
+//! default packs' 286 regexes took about 60 ms, the whole budget of a pre-commit run on one script).
+
+use regex_syntax::hir::literal::Extractor;
+use regex_syntax::hir::{Hir, HirKind};
+
+/// Longest regex match in bytes of normalized text (about 340 Han characters). A pattern that could match more
+/// (`\d+元`) reports, for each end, the leftmost start at most this far back: no real claim in a script is that
+/// long, and the bound is what lets every input be split into chunks with identical findings (issue 6).
+pub const MAX_MATCH_BYTES: usize = 1024;
+
+/// Most literals a prefix or required set may have; beyond it the set is not used.
+const MAX_SET_LITERALS: usize = 4096;
+
+/// The analysis of one regex, before the literals are filtered down to those that normalized text can hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// Longest match in bytes (at most [`MAX_MATCH_BYTES`]); `None` when the pattern tests the ends of the text
+    /// (`^`, `$` without `(?m)`), which a chunk of a text does not share.
+    pub max_len: Option<usize>,
+    /// How matches can be found from literals: one group per branch of a top-level alternation (one group
+    /// for any other pattern); `None` when some branch has neither a finite set of prefix literals nor a
+    /// required word.
+    pub groups: Option<Vec<Group>>,
+    /// The pattern uses a Unicode word boundary, which rule packs may not (CJK has no word boundaries).
+    pub unicode_word_boundary: bool,
+}
+
+/// The literals that start the matches of one branch of a pattern, and the words all those matches contain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The literals every match of the branch starts with (whole characters, sorted), when that set is finite.
+    pub prefixes: Option<Vec<String>>,
+    /// Literal sets of which every match of the branch contains a member: the fixed words between the gaps of
+    /// `(加|进)[^,]{0,6}(微信群|qq群)`, far rarer than a one-character prefix such as 加.
+    pub required: Vec<Required>,
+}
+
+/// A set of words every match of a branch contains, and how far into the match it can begin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Required {
+    /// The words (whole characters, sorted).
+    pub words: Vec<String>,
+    /// Most bytes of a match before the word; `None` when unbounded.
+    pub max_before: Option<usize>,
+}
+
+/// Parses a rule regex as the matcher compiles it: case-insensitively, because the text it runs on is already
+/// lower-cased and authors write `Top\s*1`.
+pub fn parse(pattern: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// Analyses one pattern.
+pub fn analyze(pattern: &str) -> Result<Facts, String> {
+    let hir = parse(pattern)?;
+    Ok(facts_of(&hir))
+}
+
+/// Analyses a parsed pattern.
+pub fn facts_of(hir: &Hir) -> Facts {
+    let looks = hir.properties().look_set();
+    let max_len = if looks.contains_anchor_haystack() {
+        None
+    } else {
+        Some(
+            hir.properties()
+                .maximum_len()
+                .map_or(MAX_MATCH_BYTES, |n| n.min(MAX_MATCH_BYTES)),
+        )
+    };
+    let branches: Vec<&Hir> = match strip(hir).kind() {
+        HirKind::Alternation(alts) => alts.iter().collect(),
+        _ => vec![hir],
+    };
+    let groups = branches
+        .into_iter()
+        .map(|branch| {
+            let prefixes = literal_set(branch);
+            let required: Vec<Required> = required_sets(branch)
+                .into_iter()
+                // A set at the very start is the prefix set, or a less exact form of it.
+                .filter(|r| Some(&r.words) != prefixes.as_ref() && r.max_before != Some(0))
+                .collect();
+            (prefixes.is_some() || !required.is_empty()).then_some(Group { prefixes, required })
+        })
+        .collect();
+    Facts {
+        max_len,
+        groups,
+        unicode_word_boundary: looks.contains_word_unicode(),
+    }
+}
+
+/// The literals every match of `hir` starts with, when that set is finite, not too large and made of whole
+/// characters (sorted, deduplicated).
+fn literal_set(hir: &Hir) -> Option<Vec<String>> {
+    let mut extractor = Extractor::new();
+    extractor.limit_total(MAX_SET_LITERALS);
+    let seq = extractor.extract(hir);
+    let lits = seq.literals()?;
+    let mut out = Vec::with_capacity(lits.len());
+    for lit in lits {
+        let bytes = lit.as_bytes();
+        // A literal cut short inside a character keeps its whole-character prefix, which still starts every
+        // match it stood for.
+        let whole = match std::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        if whole.is_empty() {
+            return None;
+        }
+        out.push(whole.to_string());
+    }
+    out.sort_unstable();
+    out.dedup();
+    if out.is_empty() {
+        None
+    } else {
+        Some(out)
+    }
+}
+
+/// The literal sets of the pattern's top-level sequence: each run of elements that every match passes through
+/// (not optional) and that matches a finite set of words. A run is taken whole: case-insensitive `years` is
+/// five one-letter classes in the sequence, and the set wanted is the word, not its letters.
+fn required_sets(hir: &Hir) -> Vec<Required> {
+    let hir = strip(hir);
+    let HirKind::Concat(children) = hir.kind() else {
+        return Vec::new();
+    };
+    let mut sets: Vec<Required> = Vec::new();
+    // The run of fixed elements being collected, and the most bytes before it.
+    let mut run: Vec<Hir> = Vec::new();
+    let mut run_before = Some(0usize);
+    // The most bytes before the current element.
+    let mut before = Some(0usize);
+    let flush = |run: &mut Vec<Hir>, max_before: Option<usize>, sets: &mut Vec<Required>| {
+        if !run.is_empty() {
+            if let Some(words) = literal_set(&Hir::concat(std::mem::take(run))) {
+                sets.push(Required { words, max_before });
+            }
+        }
+    };
+    for child in children {
+        let c = strip(child);
+        let open = match c.kind() {
+            HirKind::Repetition(rep) => rep.max != Some(rep.min),
+            HirKind::Look(_) | HirKind::Empty => true,
+            _ => false,
+        };
+        if !open && literal_set(c).is_some() {
+            if run.is_empty() {
+                run_before = before;
+            }
+            run.push(c.clone());
+        } else {
+            flush(&mut run, run_before, &mut sets);
+            // A repeated element still holds a word of its own (`(微信|qq)+`).
+            if let HirKind::Repetition(rep) = c.kind() {
+                if rep.min >= 1 {
+                    if let Some(words) = literal_set(strip(&rep.sub)) {
+                        sets.push(Required {
+                            words,
+                            max_before: before,
+                        });
+                    }
+                }
+            }
+        }
+        before = match (before, child.properties().maximum_len()) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+    }
+    flush(&mut run, run_before, &mut sets);
+    sets.dedup();
+    sets
+}
+
+fn strip(mut hir: &Hir) -> &Hir {
+    while let HirKind::Capture(cap) = hir.kind() {
+        hir = &cap.sub;
+    }
+    hir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_capped_and_anchors_refuse_chunks() {
+        let len = |p: &str| analyze(p).unwrap().max_len;
+        assert_eq!(len(r"史上最\p{Han}{1,3}"), Some(9 + 3 * 4)); // \p{Han} reaches 4-byte characters
+        assert_eq!(len(r"\d+元"), Some(MAX_MATCH_BYTES));
+        assert_eq!(len(r"^最好"), None);
+        assert_eq!(len(r"(?m)^最好"), Some(6));
+    }
+
+    #[test]
+    fn prefixes_and_required_words() {
+        let f = one_group(r"(加|进)[^,。]{0,6}(微信群|QQ群)[^。]{0,8}(内部价|私下)");
+        assert_eq!(f.prefixes, Some(strings(&["加", "进"])));
+        let group = f
+            .required
+            .iter()
+            .find(|r| r.words.contains(&"微信群".to_string()))
+            .unwrap();
+        assert!(
+            group.words.contains(&"qq群".to_string()) && group.words.contains(&"QQ群".to_string())
+        );
+        assert_eq!(
+            group.max_before,
+            Some(3 + 6 * 4),
+            "加 or 进, then six characters of up to 4 bytes"
+        );
+        let last = f
+            .required
+            .iter()
+            .find(|r| r.words == strings(&["内部价", "私下"]))
+            .unwrap();
+        assert_eq!(last.max_before, Some(3 + 24 + 9 + 8 * 4));
+        assert!(!analyze("加").unwrap().unicode_word_boundary);
+    }
+
+    fn strings(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    fn one_group(pattern: &str) -> Group {
+        let mut groups = analyze(pattern).unwrap().groups.unwrap();
+        assert_eq!(groups.len(), 1, "{pattern}");
+        groups.remove(0)
+    }
+
+    #[test]
+    fn optional_and_open_elements_are_not_required() {
+        let f = one_group(r"(超级)?好用[^,]{0,3}(吗)?");
+        assert!(f
+            .required
+            .iter()
+            .all(|r| !r.words.contains(&"超级".to_string())));
+        assert!(f
+            .required
+            .iter()
+            .all(|r| !r.words.contains(&"吗".to_string())));
+        let g = one_group(r"\d+天见效");
+        assert_eq!(g.prefixes, None, "Unicode digits are too many");
+        assert_eq!(g.required.len(), 1);
+        assert_eq!(g.required[0].words, strings(&["天见效"]));
+        assert_eq!(g.required[0].max_before, None);
+        assert_eq!(one_group(r"[0-9]+天").prefixes.unwrap().len(), 10);
+        assert_eq!(
+            one_group(r"[0-9.]+天").prefixes,
+            None,
+            "classes beyond ten are not expanded"
+        );
+        assert_eq!(analyze(r"\d+[^,]*").unwrap().groups, None);
+        assert_eq!(analyze(r"原价|划线价?").unwrap().groups.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn each_branch_of_an_alternation_is_a_group() {
+        let groups = analyze(r"私下[^,]{0,4}(发|转)|(发|转)[^,]{0,3}红包给我")
+            .unwrap()
+            .groups
+            .unwrap();
+        assert_eq!(groups[0].prefixes, Some(strings(&["私下"])));
+        assert_eq!(groups[1].prefixes, Some(strings(&["发", "转"])));
+        assert_eq!(groups[1].required[0].words, strings(&["红包给我"]));
+        assert_eq!(groups[1].required[0].max_before, Some(3 + 3 * 4));
+        assert_eq!(analyze(r"私下|\d+").unwrap().groups, None);
+    }
+
+    #[test]
+    fn case_insensitive_words_are_one_set() {
+        let g = one_group(r"(?-u:\b)\d+\s+years\s+younger");
+        assert!(
+            g.required
+                .iter()
+                .any(|r| r.words.contains(&"years".to_string())),
+            "{g:?}"
+        );
+        assert!(
+            g.required
+                .iter()
+                .all(|r| r.words.iter().all(|w| w.len() > 1)),
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn word_boundaries_are_seen() {
+        assert!(analyze(r"\bcure\b").unwrap().unicode_word_boundary);
+        assert!(
+            !analyze(r"(?-u:\b)cure(?-u:\b)")
+                .unwrap()
+                .unicode_word_boundary
+        );
+    }
+}
