@@ -153,9 +153,44 @@ pub enum Need {
 /// A claimed credential and what backs it.
 #[derive(Debug, Clone)]
 pub struct ClaimEntry {
-    re: Regex,
+    re: LazyRegex,
     needs: Vec<Need>,
     label: String,
+}
+
+/// A claim pattern, checked when its pack loads and compiled the first time a listing is checked: only runs
+/// with a listing use claim checks, and compiling their word lists at load cost a pre-commit run on one
+/// script about 7 ms (issue 6).
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    re: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// Checks the syntax now, so a broken pattern is a pack error with its line.
+    fn new(pattern: String) -> Result<LazyRegex, String> {
+        regex_syntax::Parser::new()
+            .parse(&pattern)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            pattern,
+            re: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The compiled regex. The syntax was checked in [`LazyRegex::new`] and the size limit is far above any
+    /// word list, so `None` does not occur in practice; it means the check finds nothing.
+    fn get(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.pattern)
+                    .size_limit(1 << 30)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 /// A compiled `claim:`.
@@ -164,7 +199,7 @@ pub enum ClaimCheck {
     /// 原价/划线价 vs price history.
     ReferencePrice {
         /// `(word)…(number)` on normalized text.
-        re: Regex,
+        re: LazyRegex,
         /// Days before the broadcast.
         window_days: u32,
         /// Lowest or highest.
@@ -179,9 +214,9 @@ pub enum ClaimCheck {
     /// N折 / 立减M / 省M元 vs price and list price.
     Discount {
         /// N折 and 半价.
-        zhe: Regex,
+        zhe: LazyRegex,
         /// 立减M, 省M元.
-        saving: Regex,
+        saving: LazyRegex,
         /// In 折.
         tolerance: f64,
         /// In 元.
@@ -199,7 +234,7 @@ pub enum ClaimCheck {
     /// Efficacy words vs category.
     EfficacyCategory {
         /// The efficacy words.
-        re: Regex,
+        re: LazyRegex,
         /// Categories for which they are findings.
         categories: Vec<ProductCategory>,
         /// Negations that void a claim later in the same clause.
@@ -262,7 +297,7 @@ pub(crate) fn compile_claim(
                 alternation(&p.words)
             );
             Ok(ClaimCheck::ReferencePrice {
-                re: Regex::new(&re).map_err(|e| e.to_string())?,
+                re: LazyRegex::new(re)?,
                 window_days: p.window_days,
                 basis: p.basis,
                 no_history: p.no_history,
@@ -271,13 +306,13 @@ pub(crate) fn compile_claim(
             })
         }),
         "discount" => params::<DiscountParams>(def).and_then(|p| {
-            let zhe = Regex::new(r"([0-9]+(?:\.[0-9]+)?|[一二三四五六七八九]{1,2})\s*折|半价")
-                .map_err(|e| e.to_string())?;
-            let saving = Regex::new(&format!(
+            let zhe = LazyRegex::new(
+                r"([0-9]+(?:\.[0-9]+)?|[一二三四五六七八九]{1,2})\s*折|半价".to_string(),
+            )?;
+            let saving = LazyRegex::new(format!(
                 r"(?:{})\s*{NUM}(?:\s*(?:元|块))?|省\s*{NUM}\s*(?:元|块)",
                 alternation(&p.saving_words)
-            ))
-            .map_err(|e| e.to_string())?;
+            ))?;
             Ok(ClaimCheck::Discount {
                 zhe,
                 saving,
@@ -305,7 +340,7 @@ pub(crate) fn compile_claim(
                     return Err(format!("claim `{}` needs `words` and `needs`", c.label));
                 }
                 entries.push(ClaimEntry {
-                    re: Regex::new(&alternation(&c.words)).map_err(|e| e.to_string())?,
+                    re: LazyRegex::new(alternation(&c.words))?,
                     needs,
                     label: c.label,
                 });
@@ -320,7 +355,7 @@ pub(crate) fn compile_claim(
                 return Err("`words` and `categories` must not be empty".into());
             }
             Ok(ClaimCheck::EfficacyCategory {
-                re: Regex::new(&alternation(&p.words)).map_err(|e| e.to_string())?,
+                re: LazyRegex::new(alternation(&p.words))?,
                 categories: p.categories,
                 unless_after: p.unless_after.iter().map(|w| normalize_str(w)).collect(),
             })
@@ -776,21 +811,25 @@ impl<'a> Ctx<'_, 'a> {
     fn claims<'s>(
         &'s self,
         rule: &'s Rule,
-        re: &'s Regex,
+        re: &'s LazyRegex,
         unless_after: &'s [String],
     ) -> impl Iterator<Item = (Range<usize>, &'a Product)> + 's {
-        re.find_iter(&self.norm.text).filter_map(move |m| {
-            if negated(&self.norm.text, m.start(), unless_after) {
-                return None;
-            }
-            let span = self.span(m.range());
-            let p = self.product(span.start)?;
-            if !applies(rule, p) {
-                return None;
-            }
-            self.evaluated(&span);
-            Some((span, p))
-        })
+        let text = self.norm.text.as_str();
+        re.get()
+            .into_iter()
+            .flat_map(move |re| re.find_iter(text))
+            .filter_map(move |m| {
+                if negated(&self.norm.text, m.start(), unless_after) {
+                    return None;
+                }
+                let span = self.span(m.range());
+                let p = self.product(span.start)?;
+                if !applies(rule, p) {
+                    return None;
+                }
+                self.evaluated(&span);
+                Some((span, p))
+            })
     }
 }
 
@@ -924,6 +963,7 @@ fn reference_price(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_, '_>, out: &mut
         return;
     };
     let Some(date) = ctx.date else { return };
+    let Some(re) = re.get() else { return };
     let text = &ctx.doc.text;
     for caps in re.captures_iter(&ctx.norm.text) {
         let (Some(all), Some(word), Some(num)) = (caps.get(0), caps.get(1), caps.get(2)) else {
@@ -1046,6 +1086,9 @@ fn discount(rule: &Rule, check: &ClaimCheck, ctx: &Ctx<'_, '_>, out: &mut Vec<Fi
         return;
     };
     let text = &ctx.doc.text;
+    let (Some(zhe), Some(saving)) = (zhe.get(), saving.get()) else {
+        return;
+    };
     let mut claims: Vec<(Range<usize>, bool, f64)> = Vec::new();
     for caps in zhe.captures_iter(&ctx.norm.text) {
         let Some(all) = caps.get(0) else { continue };

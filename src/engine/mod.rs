@@ -6,7 +6,6 @@ pub mod context;
 pub mod crosscheck;
 pub mod keywords;
 pub mod listing;
-pub mod regex_facts;
 pub mod regexes;
 
 use std::sync::Arc;

@@ -37,13 +37,13 @@ use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
-use regex_automata::{meta, Anchored, Input, MatchKind};
+use regex_automata::{Anchored, Input, MatchKind};
 
-use super::regex_facts::{self, Facts};
 use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::normalize::fold_char;
-use crate::rules::Rule;
+use crate::rules::regex_facts::{self, Facts};
+use crate::rules::{regex_table, Rule};
 
 type CacheFn = Box<dyn Fn() -> (Cache, Cache) + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
@@ -110,7 +110,7 @@ pub struct RegexIndex {
     /// The literal automaton of the gated patterns, if any.
     anchors: Option<Arc<Anchors>>,
     /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs.
-    gated: Arc<Vec<OnceLock<Result<meta::Regex, String>>>>,
+    gated: Arc<Vec<OnceLock<Result<AnchoredRegex, String>>>>,
     /// The gate groups of all gated patterns (one per branch of a top-level alternation).
     groups: Vec<Group>,
     /// Per pattern, its groups (empty for the patterns of the DFA).
@@ -192,7 +192,7 @@ impl RegexIndex {
         let mut facts: Vec<Facts> = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
             for re in &rule.regexes {
-                let f = regex_facts::analyze(re).map_err(RuleError::Build)?;
+                let f = regex_table::facts(re, &normal).map_err(RuleError::Build)?;
                 max_len = match (max_len, f.max_len) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
@@ -436,24 +436,22 @@ impl RegexIndex {
                 armed.sort_unstable();
                 armed.dedup();
             }
+            if armed.is_empty() {
+                continue;
+            }
+            let re = self.gated[p]
+                .get_or_init(|| AnchoredRegex::new(&self.patterns[p]))
+                .as_ref()
+                .map_err(Clone::clone)?;
+            let mut cache = re.caches.get();
             for &start in &armed {
-                let re = self.gated[p]
-                    .get_or_init(|| anchored_regex(&self.patterns[p]))
-                    .as_ref()
-                    .map_err(Clone::clone)?;
-                let end_cap = (start + MAX_MATCH_BYTES).min(text.len());
-                let input = Input::new(text)
-                    .range(start..end_cap)
-                    .anchored(Anchored::Yes);
-                if let Some(m) = re.search(&input) {
-                    if m.end() > m.start() {
-                        out.push(Hit {
-                            rule: self.rule_of[p],
-                            role: Role::Match,
-                            start: m.start(),
-                            end: m.end(),
-                        });
-                    }
+                if let Some(end) = re.longest(&mut cache, text, start)? {
+                    out.push(Hit {
+                        rule: self.rule_of[p],
+                        role: Role::Match,
+                        start,
+                        end,
+                    });
                 }
             }
         }
@@ -461,13 +459,60 @@ impl RegexIndex {
     }
 }
 
-/// One gated pattern, for anchored searches that report the longest match at the start.
-fn anchored_regex(pattern: &str) -> Result<meta::Regex, String> {
-    meta::Regex::builder()
-        .syntax(syntax_config())
-        .configure(meta::Config::new().match_kind(MatchKind::All))
-        .build(pattern)
-        .map_err(|e| e.to_string())
+type AnchoredCacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// One gated pattern, for anchored searches that report the longest match at a start. A forward lazy DFA
+/// alone: the start is known, so unlike a full regex it needs no reverse automaton and no capture groups, which
+/// halves what a pre-commit run spends compiling the patterns its script reaches (issue 6).
+struct AnchoredRegex {
+    dfa: DFA,
+    caches: Pool<Cache, AnchoredCacheFn>,
+}
+
+/// State cache of one anchored pattern's DFA per thread: its searches are short, so few states are built.
+const ANCHORED_CACHE_CAPACITY: usize = 256 << 10;
+
+impl AnchoredRegex {
+    fn new(pattern: &str) -> Result<AnchoredRegex, String> {
+        let dfa = DFA::builder()
+            .syntax(syntax_config())
+            .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(ANCHORED_CACHE_CAPACITY)
+                    // A pattern whose states need more room than that gets the least it needs.
+                    .skip_cache_capacity_check(true),
+            )
+            .build(pattern)
+            .map_err(|e| e.to_string())?;
+        let d = dfa.clone();
+        let create: AnchoredCacheFn = Box::new(move || d.create_cache());
+        Ok(AnchoredRegex {
+            dfa,
+            caches: Pool::new(create),
+        })
+    }
+
+    /// End of the longest non-empty match starting at `start` (at most [`MAX_MATCH_BYTES`] long). With
+    /// `MatchKind::All` the DFA runs until no match can be extended and reports the last one it saw.
+    fn longest(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        start: usize,
+    ) -> Result<Option<usize>, String> {
+        let end_cap = (start + MAX_MATCH_BYTES).min(text.len());
+        let input = Input::new(text)
+            .range(start..end_cap)
+            .anchored(Anchored::Yes);
+        let end = self
+            .dfa
+            .try_search_fwd(cache, &input)
+            .map_err(|e| e.to_string())?
+            .map(|m| m.offset());
+        Ok(end.filter(|&e| e > start))
+    }
 }
 
 /// The starts a windowed trigger allows: each position at most `window` bytes before an occurrence (sorted)
@@ -557,11 +602,13 @@ struct Plan {
 /// pattern yields (`Clinically`, `cLinically` ...) only the lower-case one can occur, so the others are left
 /// out (exactly, not as an approximation).
 fn normal_literals(set: Vec<String>) -> Option<Vec<String>> {
-    let kept: Vec<String> = set
-        .into_iter()
-        .filter(|l| l.chars().all(|c| fold_char(c) == c))
-        .collect();
+    let kept: Vec<String> = set.into_iter().filter(|l| normal(l)).collect();
     (!kept.is_empty()).then_some(kept)
+}
+
+/// True when normalization leaves `literal` as it is.
+fn normal(literal: &str) -> bool {
+    literal.chars().all(|c| fold_char(c) == c)
 }
 
 /// How rare a literal set is likely to be, for comparing sets: the character count of its shortest word
@@ -745,7 +792,12 @@ rules:
             idx.scan(&text, &[true], &mut hits).unwrap();
             let mut got: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
             got.sort_unstable();
-            let re = anchored_regex(p).unwrap();
+            // The reference: a full regex, longest match at each position.
+            let re = regex_automata::meta::Regex::builder()
+                .syntax(syntax_config())
+                .configure(regex_automata::meta::Config::new().match_kind(MatchKind::All))
+                .build(p)
+                .unwrap();
             let mut want = Vec::new();
             for (s, _) in text.char_indices() {
                 let input = Input::new(&text)

@@ -113,8 +113,16 @@ fn valid_id(id: &str) -> bool {
 /// Checks a regex: it must parse, and it must not use Unicode word boundaries, which CJK text does not have and
 /// which force the slow engines.
 pub fn check_regex(pattern: &str) -> Result<(), String> {
-    let hir = syntax::parse(pattern).map_err(|e| e.to_string())?;
-    if hir.properties().look_set().contains_word_unicode() {
+    // The embedded packs' regexes were parsed when livelint was built (issue 6: start-up).
+    let word_unicode = match super::regex_table::embedded(pattern) {
+        Some(f) => f.unicode_word_boundary,
+        None => syntax::parse(pattern)
+            .map_err(|e| e.to_string())?
+            .properties()
+            .look_set()
+            .contains_word_unicode(),
+    };
+    if word_unicode {
         return Err(
             "Unicode word boundaries (\\b, \\B) are not supported: CJK has no word boundaries; \
              use (?-u:\\b) for an ASCII word boundary"

@@ -3,6 +3,8 @@
 pub mod compile;
 pub mod locate;
 pub mod pack;
+pub mod regex_facts;
+pub mod regex_table;
 pub mod schema;
 
 use std::collections::HashMap;

@@ -1,0 +1,57 @@
+//! The facts of the embedded packs' regexes, worked out by build.rs with [`regex_facts`] when livelint is
+//! built, so that a run does not parse them (issue 6: parsing and literal extraction of the default packs'
+//! regexes took about 60 ms, the whole budget of a pre-commit run on one script). Regexes of other packs are
+//! analysed when they are loaded.
+
+use super::regex_facts::{self, Facts, StaticFacts, StaticGroup};
+
+include!(concat!(env!("OUT_DIR"), "/regex_facts_table.rs"));
+
+/// The table's entry for a pattern, if it is a regex of the embedded packs.
+pub fn embedded(pattern: &str) -> Option<&'static StaticFacts> {
+    EMBEDDED_FACTS
+        .binary_search_by(|(p, _)| (*p).cmp(pattern))
+        .ok()
+        .map(|i| &EMBEDDED_FACTS[i].1)
+}
+
+/// The facts of a pattern: from the table when it has them, else analysed now. Only the literals `keep`
+/// accepts are taken from the table; the caller filters the others itself.
+pub fn facts(pattern: &str, keep: &dyn Fn(&str) -> bool) -> Result<Facts, String> {
+    match embedded(pattern) {
+        Some(f) => Ok(f.facts(keep)),
+        None => regex_facts::analyze(pattern),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn the_table_is_what_analysis_gives_now() {
+        assert!(EMBEDDED_FACTS.len() > 100);
+        for (pattern, f) in EMBEDDED_FACTS {
+            assert_eq!(
+                f.facts(&|_| true),
+                regex_facts::analyze(pattern).unwrap(),
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_embedded_regex_is_in_the_table() {
+        let set = RuleSet::from_sources(&crate::rules::pack::embedded()).unwrap();
+        let mut n = 0;
+        for rule in &set.rules {
+            for re in &rule.regexes {
+                assert!(embedded(re).is_some(), "{re}");
+                n += 1;
+            }
+        }
+        assert!(n > 100);
+        assert!(embedded("not (a) rule regex").is_none());
+    }
+}
