@@ -21,7 +21,8 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+
+use super::lazy_regex::LazyRegex;
 use serde::Deserialize;
 
 use super::context::{is_clause_end, AFTER_WINDOW};
@@ -158,41 +159,6 @@ pub struct ClaimEntry {
     label: String,
 }
 
-/// A claim pattern, checked when its pack loads and compiled the first time a listing is checked: only runs
-/// with a listing use claim checks, and compiling their word lists at load cost a pre-commit run on one
-/// script about 7 ms (issue 6).
-#[derive(Debug, Clone)]
-pub struct LazyRegex {
-    pattern: String,
-    re: std::sync::OnceLock<Option<Regex>>,
-}
-
-impl LazyRegex {
-    /// Checks the syntax now, so a broken pattern is a pack error with its line.
-    fn new(pattern: String) -> Result<LazyRegex, String> {
-        regex_syntax::Parser::new()
-            .parse(&pattern)
-            .map_err(|e| e.to_string())?;
-        Ok(LazyRegex {
-            pattern,
-            re: std::sync::OnceLock::new(),
-        })
-    }
-
-    /// The compiled regex. The syntax was checked in [`LazyRegex::new`] and the size limit is far above any
-    /// word list, so `None` does not occur in practice; it means the check finds nothing.
-    fn get(&self) -> Option<&Regex> {
-        self.re
-            .get_or_init(|| {
-                regex::RegexBuilder::new(&self.pattern)
-                    .size_limit(1 << 30)
-                    .build()
-                    .ok()
-            })
-            .as_ref()
-    }
-}
-
 /// A compiled `claim:`.
 #[derive(Debug, Clone)]
 pub enum ClaimCheck {
@@ -297,7 +263,7 @@ pub(crate) fn compile_claim(
                 alternation(&p.words)
             );
             Ok(ClaimCheck::ReferencePrice {
-                re: LazyRegex::new(re)?,
+                re: LazyRegex::known_good(re),
                 window_days: p.window_days,
                 basis: p.basis,
                 no_history: p.no_history,
@@ -305,21 +271,21 @@ pub(crate) fn compile_claim(
                 message_no_history: p.message_no_history,
             })
         }),
-        "discount" => params::<DiscountParams>(def).and_then(|p| {
-            let zhe = LazyRegex::new(
+        "discount" => params::<DiscountParams>(def).map(|p| {
+            let zhe = LazyRegex::known_good(
                 r"([0-9]+(?:\.[0-9]+)?|[一二三四五六七八九]{1,2})\s*折|半价".to_string(),
-            )?;
-            let saving = LazyRegex::new(format!(
+            );
+            let saving = LazyRegex::known_good(format!(
                 r"(?:{})\s*{NUM}(?:\s*(?:元|块))?|省\s*{NUM}\s*(?:元|块)",
                 alternation(&p.saving_words)
-            ))?;
-            Ok(ClaimCheck::Discount {
+            ));
+            ClaimCheck::Discount {
                 zhe,
                 saving,
                 tolerance: p.tolerance,
                 saving_tolerance: p.saving_tolerance,
                 mismatch: p.mismatch,
-            })
+            }
         }),
         "credential-claim" => params::<CredentialClaimParams>(def).and_then(|p| {
             let mut entries = Vec::new();
@@ -340,7 +306,7 @@ pub(crate) fn compile_claim(
                     return Err(format!("claim `{}` needs `words` and `needs`", c.label));
                 }
                 entries.push(ClaimEntry {
-                    re: LazyRegex::new(alternation(&c.words))?,
+                    re: LazyRegex::known_good(alternation(&c.words)),
                     needs,
                     label: c.label,
                 });
@@ -355,7 +321,7 @@ pub(crate) fn compile_claim(
                 return Err("`words` and `categories` must not be empty".into());
             }
             Ok(ClaimCheck::EfficacyCategory {
-                re: LazyRegex::new(alternation(&p.words))?,
+                re: LazyRegex::known_good(alternation(&p.words)),
                 categories: p.categories,
                 unless_after: p.unless_after.iter().map(|w| normalize_str(w)).collect(),
             })

@@ -14,8 +14,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::lazy_regex::LazyRegex;
 use rayon::prelude::*;
-use regex::Regex;
 
 use super::{Engine, ScanContext};
 use crate::error::{InputError, RuleError};
@@ -213,7 +213,7 @@ pub struct FieldCheck {
     /// Missing is a finding.
     pub required: bool,
     /// Whole-value regex.
-    pub pattern: Option<Regex>,
+    pub pattern: Option<LazyRegex>,
     /// Check digit.
     pub checksum: Option<Checksum>,
 }
@@ -250,8 +250,7 @@ pub(crate) fn compile_field(
         ));
     }
     let pattern = match &def.pattern {
-        Some(src) => match check_regex(src)
-            .and_then(|()| Regex::new(&format!("^(?:{src})$")).map_err(|e| e.to_string()))
+        Some(src) => match check_regex(src).map(|()| LazyRegex::known_good(format!("^(?:{src})$")))
         {
             Ok(re) => Some(re),
             Err(msg) => {
@@ -445,7 +444,7 @@ pub fn check_field(
         let v = value.trim();
         let mut expected = String::new();
         let bad = match (&check.pattern, check.checksum) {
-            (Some(re), _) if !re.is_match(v) => true,
+            (Some(re), _) if re.get().is_some_and(|re| !re.is_match(v)) => true,
             (_, Some(Checksum::Gb32100)) => match check_uscc(v) {
                 UsccCheck::Mismatch(c) => {
                     expected = c.to_string();

@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod context;
 pub mod crosscheck;
 pub mod keywords;
+pub mod lazy_regex;
 pub mod listing;
 pub mod regexes;
 

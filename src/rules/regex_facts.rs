@@ -97,6 +97,25 @@ impl StaticFacts {
     }
 }
 
+impl Facts {
+    /// The facts without the literals that hold an ASCII capital: the text they are matched against is
+    /// lower-cased, so the engine drops those anyway, and they are most of what a case-insensitive English
+    /// pattern yields (1,024 variants of `clinically`). build.rs writes the table without them.
+    pub fn without_ascii_capitals(mut self) -> Facts {
+        let keep =
+            |set: &mut Vec<String>| set.retain(|l| !l.bytes().any(|b| b.is_ascii_uppercase()));
+        for g in self.groups.iter_mut().flatten() {
+            if let Some(p) = g.prefixes.as_mut() {
+                keep(p);
+            }
+            for r in &mut g.required {
+                keep(&mut r.words);
+            }
+        }
+        self
+    }
+}
+
 /// Parses a rule regex as the matcher compiles it: case-insensitively, because the text it runs on is already
 /// lower-cased and authors write `Top\s*1`.
 pub fn parse(pattern: &str) -> Result<Hir, String> {
