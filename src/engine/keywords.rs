@@ -21,6 +21,10 @@ use crate::rules::Rule;
 pub struct KeywordIndex {
     ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     roles: Vec<Vec<(u32, Role)>>,
+    /// Per pattern, the id of the regex literal it also is ([`NO_LITERAL`] if none).
+    literal: Vec<u32>,
+    /// Number of rule phrases (the patterns after them are regex literals only).
+    phrases: usize,
     longest: usize,
     longest_match: usize,
     longest_context: usize,
@@ -35,9 +39,19 @@ impl fmt::Debug for KeywordIndex {
     }
 }
 
+/// [`KeywordIndex`]'s mark for a pattern that is no regex literal.
+const NO_LITERAL: u32 = u32::MAX;
+
 impl KeywordIndex {
     /// Builds the automaton over the normalized phrases of all rules.
     pub fn new(rules: &[Rule]) -> Result<KeywordIndex, RuleError> {
+        KeywordIndex::with_literals(rules, &[])
+    }
+
+    /// Builds the automaton over the phrases of all rules and the literals that gate the regexes
+    /// ([`super::regexes::RegexIndex::literals`]), so that one pass over the text finds both (issue 6: the
+    /// second automaton pass cost as much as the first).
+    pub fn with_literals(rules: &[Rule], literals: &[String]) -> Result<KeywordIndex, RuleError> {
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut roles: Vec<Vec<(u32, Role)>> = Vec::new();
@@ -73,6 +87,17 @@ impl KeywordIndex {
             }
         }
         let longest = longest_match.max(longest_context);
+        let phrases = patterns.len();
+        let mut literal = vec![NO_LITERAL; phrases];
+        for (li, lit) in literals.iter().enumerate() {
+            let id = *ids.entry(lit.as_str()).or_insert_with(|| {
+                patterns.push(lit.clone());
+                roles.push(Vec::new());
+                literal.push(NO_LITERAL);
+                patterns.len() - 1
+            });
+            literal[id] = li as u32;
+        }
         let ac = if patterns.is_empty() {
             None
         } else {
@@ -85,20 +110,22 @@ impl KeywordIndex {
         Ok(KeywordIndex {
             ac,
             roles,
+            literal,
+            phrases,
             longest,
             longest_match,
             longest_context,
         })
     }
 
-    /// Number of distinct phrases in the automaton.
+    /// Number of distinct rule phrases in the automaton.
     pub fn len(&self) -> usize {
-        self.roles.len()
+        self.phrases
     }
 
     /// True when no rule has a phrase.
     pub fn is_empty(&self) -> bool {
-        self.roles.is_empty()
+        self.phrases == 0
     }
 
     /// Longest phrase in bytes: big inputs are split into chunks that overlap by at least this much.
@@ -118,9 +145,24 @@ impl KeywordIndex {
 
     /// Appends every occurrence of every phrase, overlapping ones included, for the rules marked `active`.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) {
+        self.scan_with_literals(text, active, out, &mut Vec::new());
+    }
+
+    /// [`KeywordIndex::scan`], and every occurrence of a regex literal as (literal id, start) in `literals`.
+    pub fn scan_with_literals(
+        &self,
+        text: &str,
+        active: &[bool],
+        out: &mut Vec<Hit>,
+        literals: &mut Vec<(u32, usize)>,
+    ) {
         let Some(ac) = &self.ac else { return };
         for m in ac.find_overlapping_iter(text) {
-            for &(rule, role) in &self.roles[m.value() as usize] {
+            let id = m.value() as usize;
+            if self.literal[id] != NO_LITERAL {
+                literals.push((self.literal[id], m.start()));
+            }
+            for &(rule, role) in &self.roles[id] {
                 if active[rule as usize] {
                     out.push(Hit {
                         rule,

@@ -84,8 +84,8 @@ impl Engine {
     /// Compiles every rule of the set into one keyword automaton; regexes are parsed now and compiled on first
     /// use (issue 6: a run that reaches no regex rule does not pay for them).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
-        let keywords = KeywordIndex::new(&rules.rules)?;
         let regexes = RegexIndex::new(&rules.rules)?;
+        let keywords = KeywordIndex::with_literals(&rules.rules, regexes.literals())?;
         let max_window = rules
             .rules
             .iter()
@@ -262,8 +262,11 @@ impl Engine {
     ) -> Result<(), String> {
         let text = norm.text.as_str();
         let mut hits = Vec::new();
-        self.keywords.scan(text, active, &mut hits);
-        self.regexes.scan(text, active, &mut hits)?;
+        let mut literals = Vec::new();
+        self.keywords
+            .scan_with_literals(text, active, &mut hits, &mut literals);
+        self.regexes
+            .scan_found(text, active, &literals, &mut hits)?;
         if hits.is_empty() {
             return Ok(());
         }

@@ -56,8 +56,12 @@ struct Compiled {
 }
 
 /// The trigger words of all gate groups in one automaton; each literal's value indexes `owners`.
+///
+/// The engine puts the literals into its keyword automaton, so the text is walked once for both (issue 6);
+/// `ac` is built only when the index scans on its own (tests, benchmarks).
 struct Anchors {
-    ac: CharwiseDoubleArrayAhoCorasick<u32>,
+    literals: Vec<String>,
+    ac: OnceLock<Result<CharwiseDoubleArrayAhoCorasick<u32>, String>>,
     /// For each literal, the groups it belongs to and its slot there: 0 for the trigger, `1..` for the arms.
     owners: Vec<Vec<(u32, u8)>>,
 }
@@ -249,14 +253,11 @@ impl RegexIndex {
         let anchors = if literals.is_empty() {
             None
         } else {
-            let ac = CharwiseDoubleArrayAhoCorasick::with_values(
-                literals
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| (l.as_str(), i as u32)),
-            )
-            .map_err(|e| RuleError::Build(e.to_string()))?;
-            Some(Arc::new(Anchors { ac, owners }))
+            Some(Arc::new(Anchors {
+                literals,
+                ac: OnceLock::new(),
+                owners,
+            }))
         };
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
@@ -304,10 +305,49 @@ impl RegexIndex {
 
     /// Appends every match of every pattern of an active rule: for each end offset, the leftmost start.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
+        let mut found = Vec::new();
+        if let Some(anchors) = &self.anchors {
+            let ac = anchors
+                .ac
+                .get_or_init(|| {
+                    CharwiseDoubleArrayAhoCorasick::with_values(
+                        anchors
+                            .literals
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| (l.as_str(), i as u32)),
+                    )
+                    .map_err(|e| e.to_string())
+                })
+                .as_ref()
+                .map_err(Clone::clone)?;
+            found.extend(
+                ac.find_overlapping_iter(text)
+                    .map(|m| (m.value(), m.start())),
+            );
+        }
+        self.scan_found(text, active, &found, out)
+    }
+
+    /// The literals that trigger and arm the gated regexes, in the order of the ids
+    /// [`RegexIndex::scan_found`] takes.
+    pub fn literals(&self) -> &[String] {
+        self.anchors.as_ref().map_or(&[], |a| &a.literals)
+    }
+
+    /// [`RegexIndex::scan`], given every occurrence of its [`literals`](RegexIndex::literals) in `text` as
+    /// (literal id, start), found by the caller's automaton.
+    pub fn scan_found(
+        &self,
+        text: &str,
+        active: &[bool],
+        found: &[(u32, usize)],
+        out: &mut Vec<Hit>,
+    ) -> Result<(), String> {
         if !self.rule_of.iter().any(|&r| active[r as usize]) {
             return Ok(());
         }
-        self.scan_gated(text, active, out)?;
+        self.scan_gated(text, active, found, out)?;
         if !self
             .ungated
             .iter()
@@ -355,7 +395,13 @@ impl RegexIndex {
 
     /// The gated regexes: where one of a pattern's prefix literals occurs, the pattern's longest match anchored
     /// there (at most [`MAX_MATCH_BYTES`] long).
-    fn scan_gated(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
+    fn scan_gated(
+        &self,
+        text: &str,
+        active: &[bool],
+        found: &[(u32, usize)],
+        out: &mut Vec<Hit>,
+    ) -> Result<(), String> {
         let Some(anchors) = &self.anchors else {
             return Ok(());
         };
@@ -364,11 +410,11 @@ impl RegexIndex {
             if buckets.len() < self.buckets {
                 buckets.resize_with(self.buckets, Vec::new);
             }
-            for m in anchors.ac.find_overlapping_iter(text) {
-                for &(g, slot) in &anchors.owners[m.value() as usize] {
+            for &(literal, start) in found {
+                for &(g, slot) in &anchors.owners[literal as usize] {
                     let group = &self.groups[g as usize];
                     if active[self.rule_of[group.pattern as usize] as usize] {
-                        buckets[group.bucket as usize + slot as usize].push(m.start());
+                        buckets[group.bucket as usize + slot as usize].push(start);
                     }
                 }
             }
