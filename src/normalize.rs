@@ -184,6 +184,22 @@ pub fn normalize(original: &str) -> Normalized {
             let cp =
                 (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
             if !((DENSE_LO..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp)) {
+                // The punctuation between clauses, one in every ten characters of a script, also stays on
+                // this path: quotes and 、。《》 are kept; ，！？：； fold to ASCII.
+                if is_kept_punctuation(cp) {
+                    prev_han = false;
+                    pos += 3;
+                    continue;
+                }
+                if let Some(a) = folded_fullwidth_punctuation(cp) {
+                    text.push_str(&original[run..pos]);
+                    text.push(a);
+                    pos += 3;
+                    run = pos;
+                    anchors.push((text.len() as u32, pos as u32));
+                    prev_han = false;
+                    continue;
+                }
                 break;
             }
             let i = (cp - DENSE_LO) as usize;
@@ -242,6 +258,22 @@ pub fn normalize(original: &str) -> Normalized {
     }
     text.push_str(&original[run..]);
     Normalized { text, anchors }
+}
+
+/// Three-byte punctuation that normalization keeps as it is and that is neither Han, a separator nor a
+/// zero-width character: quotes, 、。 and CJK brackets.
+#[inline]
+fn is_kept_punctuation(cp: u32) -> bool {
+    matches!(cp, 0x2018..=0x2019 | 0x201C..=0x201D | 0x2026 | 0x3001..=0x3002 | 0x3008..=0x3011)
+}
+
+/// Full-width punctuation that folds to ASCII punctuation that is no separator (，！？：；（）), folded.
+#[inline]
+fn folded_fullwidth_punctuation(cp: u32) -> Option<char> {
+    match cp {
+        0xFF01 | 0xFF08 | 0xFF09 | 0xFF0C | 0xFF1A | 0xFF1B | 0xFF1F => char::from_u32(cp - 0xFEE0),
+        _ => None,
+    }
 }
 
 /// Decodes the non-ASCII character starting at `pos` of valid UTF-8.
@@ -394,7 +426,8 @@ mod tests {
     fn mixed_text(seed: u64, len: usize) -> String {
         const POOL: &[char] = &[
             '最', '好', '實', '網', '价', ' ', ' ', '*', '\n', '\u{200b}', '\u{3000}', 'Ｎ', 'Ｏ',
-            '．', 'A', 'b', '。', '，', 'É', 'ß', 'İ', '1', '-', '\u{feff}', '𠀀', 'Ⱥ',
+            '．', 'A', 'b', '。', '，', 'É', 'ß', 'İ', '1', '-', '\u{feff}', '𠀀', 'Ⱥ', '“', '”',
+            '、', '《', '！', '？', '：', '（', '…', '·',
         ];
         let mut x = seed;
         (0..len)
@@ -456,6 +489,26 @@ mod tests {
                 let joined = normalize(&t[..at]).text + &normalize(&t[at..]).text;
                 assert_eq!(joined, whole.text, "{t:?} split at {at}");
                 assert_eq!(whole.normalized_offset(at), normalize(&t[..at]).text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn punctuation_shortcuts_agree_with_fold_char() {
+        for cp in 0x2000..=0xFFFFu32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            if is_kept_punctuation(cp) {
+                assert!(
+                    c.len_utf8() == 3 && fold_char(c) == c && !is_han(c),
+                    "U+{cp:04X}"
+                );
+                assert!(!is_separator(c) && !is_zero_width(c), "U+{cp:04X}");
+            }
+            if let Some(a) = folded_fullwidth_punctuation(cp) {
+                assert_eq!(fold_char(c), a, "U+{cp:04X}");
+                assert!(!is_separator(a) && !is_han(a), "U+{cp:04X}");
             }
         }
     }
