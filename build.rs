@@ -120,8 +120,8 @@ fn regex_facts_table(packs: &[PathBuf], out: &Path) {
         };
         writeln!(
             code,
-            "    ({p:?}, StaticFacts {{ max_len: {:?}, groups: {groups}, unicode_word_boundary: {} }}),",
-            f.max_len, f.unicode_word_boundary
+            "    ({p:?}, StaticFacts {{ max_len: {:?}, groups: {groups}, unicode_word_boundary: {}, barriers: &{:?} }}),",
+            f.max_len, f.unicode_word_boundary, f.barriers
         )
         .ok();
     }

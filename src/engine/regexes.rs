@@ -66,6 +66,15 @@ struct Anchors {
     owners: Vec<Vec<(u32, u8)>>,
 }
 
+/// The sentences the DFA of the ungated regexes has to scan: no match of theirs holds one of `barriers`
+/// (。!?; in the default packs), and every match holds a word whose literal id is marked in `literal`. So the
+/// DFA runs only on the text between two barriers around such a word, with the matches of a whole scan.
+#[derive(Debug)]
+struct Sentences {
+    barriers: Vec<char>,
+    literal: Vec<bool>,
+}
+
 /// One branch of a gated pattern and the word set that triggers a search for it: its prefixes, or, when one
 /// of its required sets is likely rarer, that set. Its occurrences go into bucket `bucket`, those of its
 /// `arms` other required sets into the buckets after it.
@@ -111,6 +120,9 @@ pub struct RegexIndex {
     rule_of: Vec<u32>,
     /// Patterns (indices into `patterns`) that go into the multi-pattern DFA, in DFA pattern-id order.
     ungated: Arc<Vec<usize>>,
+    /// Where the DFA runs: only the sentences that hold a required word of an ungated regex; the whole text
+    /// when `None`.
+    sentences: Option<Arc<Sentences>>,
     /// The literal automaton of the gated patterns, if any.
     anchors: Option<Arc<Anchors>>,
     /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs.
@@ -214,12 +226,29 @@ impl RegexIndex {
         let mut buckets = 0usize;
         let mut groups: Vec<Group> = Vec::new();
         let mut groups_of = vec![0..0; patterns.len()];
+        // What limits the DFA to sentences that hold a required word: the ends no ungated match holds, and
+        // per ungated branch its rarest required set (`None` once a branch has none).
+        let mut barriers: Vec<char> = regex_facts::BARRIER_CANDIDATES.to_vec();
+        let mut dfa_words: Option<Vec<String>> = Some(Vec::new());
         for (pi, f) in facts.into_iter().enumerate() {
-            let Some(plan) = f
+            let planned = f
                 .groups
-                .and_then(|gs| gs.into_iter().map(plan).collect::<Option<Vec<_>>>())
-            else {
+                .clone()
+                .and_then(|gs| gs.into_iter().map(plan).collect::<Option<Vec<_>>>());
+            let Some(plan) = planned else {
                 ungated.push(pi);
+                barriers.retain(|c| f.barriers.contains(c));
+                dfa_words = dfa_words.and_then(|mut words| {
+                    for g in f.groups? {
+                        let rarest = g
+                            .required
+                            .into_iter()
+                            .filter_map(|r| normal_literals(r.words))
+                            .max_by_key(|w| rarity(w))?;
+                        words.extend(rarest);
+                    }
+                    Some(words)
+                });
                 continue;
             };
             let first = groups.len() as u32;
@@ -250,6 +279,25 @@ impl RegexIndex {
             }
             groups_of[pi] = first..groups.len() as u32;
         }
+        let sentences = match dfa_words {
+            Some(words) if !ungated.is_empty() && !barriers.is_empty() => {
+                let mut ids = Vec::new();
+                for w in words {
+                    let id = *literal_ids.entry(w.clone()).or_insert_with(|| {
+                        literals.push(w);
+                        owners.push(Vec::new());
+                        literals.len() - 1
+                    });
+                    ids.push(id);
+                }
+                let mut literal = vec![false; literals.len()];
+                for id in ids {
+                    literal[id] = true;
+                }
+                Some(Sentences { barriers, literal })
+            }
+            _ => None,
+        };
         let anchors = if literals.is_empty() {
             None
         } else {
@@ -264,6 +312,7 @@ impl RegexIndex {
             patterns: Arc::new(patterns),
             rule_of,
             ungated: Arc::new(ungated),
+            sentences: sentences.map(Arc::new),
             anchors,
             gated: Arc::new(gated),
             groups,
@@ -356,11 +405,52 @@ impl RegexIndex {
             return Ok(());
         }
         let compiled = self.compiled()?;
-        let (fwd, rev) = (&compiled.fwd, &compiled.rev);
         let mut guard = compiled.caches.get();
         let (fcache, rcache) = &mut *guard;
+        let Some(sentences) = &self.sentences else {
+            return self.scan_dfa(compiled, fcache, rcache, text, 0..text.len(), active, out);
+        };
+        let mut words: Vec<usize> = found
+            .iter()
+            .filter(|&&(id, _)| sentences.literal[id as usize])
+            .map(|&(_, at)| at)
+            .collect();
+        words.sort_unstable();
+        let is_barrier = |c: char| sentences.barriers.contains(&c);
+        let mut done = 0;
+        for q in words {
+            if q < done {
+                continue;
+            }
+            let start = text[..q]
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| is_barrier(c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            let end = text[q..].find(is_barrier).map_or(text.len(), |i| q + i);
+            self.scan_dfa(compiled, fcache, rcache, text, start..end, active, out)?;
+            done = end;
+        }
+        Ok(())
+    }
+
+    /// The DFA over `span` of `text`: for each end of a match of an active ungated pattern, the leftmost
+    /// start at most [`MAX_MATCH_BYTES`] back and not before `span`.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_dfa(
+        &self,
+        compiled: &Compiled,
+        fcache: &mut Cache,
+        rcache: &mut Cache,
+        text: &str,
+        span: std::ops::Range<usize>,
+        active: &[bool],
+        out: &mut Vec<Hit>,
+    ) -> Result<(), String> {
+        let (fwd, rev) = (&compiled.fwd, &compiled.rev);
         let mut state = OverlappingState::start();
-        let input = Input::new(text);
+        let first = span.start;
+        let input = Input::new(text).range(span);
         loop {
             fwd.try_search_overlapping_fwd(fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
@@ -372,7 +462,7 @@ impl RegexIndex {
             }
             let end = hm.offset();
             let rinput = Input::new(text)
-                .range(end.saturating_sub(MAX_MATCH_BYTES)..end)
+                .range(end.saturating_sub(MAX_MATCH_BYTES).max(first)..end)
                 .anchored(Anchored::Pattern(pid));
             let Some(start) = rev
                 .try_search_rev(rcache, &rinput)
@@ -858,5 +948,39 @@ rules:
             assert!(want.len() > 3, "{p} matches the text {} times", want.len());
             assert_eq!(got, want, "{p}");
         }
+    }
+
+    #[test]
+    fn the_dfa_on_sentences_with_words_finds_what_it_finds_on_the_whole_text() {
+        let patterns = [
+            r"[0-9.]+\s*天[^,。!?;]{0,3}(见效|好了)",
+            r"([0-9.]+|[一二三四五六七八九十百千几]+)\s*多?\s*(万|亿)\s*人",
+            r"\p{Han}{1,12}之王",
+        ];
+        let pieces = [
+            "3", "12", ".", "天", "就", "见效", "好了", "万", "亿", "人", "多", " ", "。", "!",
+            "?", ";", ",", "\n", "三", "百", "手机", "之王", "的",
+        ];
+        let mut seed = 11u64;
+        let mut text = String::new();
+        for _ in 0..8000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        let limited = index_of(&patterns);
+        assert_eq!(limited.ungated.len(), 3, "all three stay in the DFA");
+        let sentences = limited.sentences.as_ref().expect("limited to sentences");
+        assert_eq!(sentences.barriers, vec!['。', '!', '?', ';', ',']);
+        let mut whole = limited.clone();
+        whole.sentences = None;
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        limited.scan(&text, &[true], &mut a).unwrap();
+        whole.scan(&text, &[true], &mut b).unwrap();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert!(b.len() > 20, "{} matches", b.len());
+        assert_eq!(a, b);
     }
 }

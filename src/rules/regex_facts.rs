@@ -28,7 +28,13 @@ pub struct Facts {
     pub groups: Option<Vec<Group>>,
     /// The pattern uses a Unicode word boundary, which rule packs may not (CJK has no word boundaries).
     pub unicode_word_boundary: bool,
+    /// Which of the clause and sentence ends of normalized text ([`BARRIER_CANDIDATES`]) no match can hold:
+    /// every match lies between two of them.
+    pub barriers: Vec<char>,
 }
+
+/// Characters that end clauses and sentences in normalized text (，！？； are folded to ASCII).
+pub const BARRIER_CANDIDATES: [char; 6] = ['。', '!', '?', ';', ',', '\n'];
 
 /// The literals that start the matches of one branch of a pattern, and the words all those matches contain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +61,7 @@ pub struct StaticFacts {
     pub max_len: Option<usize>,
     pub groups: Option<&'static [StaticGroup]>,
     pub unicode_word_boundary: bool,
+    pub barriers: &'static [char],
 }
 
 /// [`Group`] as build.rs writes it.
@@ -93,6 +100,7 @@ impl StaticFacts {
                     .collect()
             }),
             unicode_word_boundary: self.unicode_word_boundary,
+            barriers: self.barriers.to_vec(),
         }
     }
 }
@@ -164,6 +172,36 @@ pub fn facts_of(hir: &Hir) -> Facts {
         max_len,
         groups,
         unicode_word_boundary: looks.contains_word_unicode(),
+        barriers: BARRIER_CANDIDATES
+            .into_iter()
+            .filter(|&c| !may_match_char(hir, c))
+            .collect(),
+    }
+}
+
+/// Whether some match of `hir` can contain `c` (conservative: true when unsure).
+fn may_match_char(hir: &Hir, c: char) -> bool {
+    use regex_syntax::hir::Class;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => {
+            let mut buf = [0u8; 4];
+            let enc = c.encode_utf8(&mut buf).as_bytes();
+            lit.0.windows(enc.len()).any(|w| w == enc)
+        }
+        HirKind::Class(Class::Unicode(u)) => {
+            u.ranges().iter().any(|r| r.start() <= c && c <= r.end())
+        }
+        HirKind::Class(Class::Bytes(b)) => b.ranges().iter().any(|r| {
+            if c.is_ascii() {
+                r.start() <= c as u8 && c as u8 <= r.end()
+            } else {
+                r.end() >= 0x80
+            }
+        }),
+        HirKind::Repetition(rep) => rep.max != Some(0) && may_match_char(&rep.sub, c),
+        HirKind::Capture(cap) => may_match_char(&cap.sub, c),
+        HirKind::Concat(xs) | HirKind::Alternation(xs) => xs.iter().any(|x| may_match_char(x, c)),
     }
 }
 
@@ -364,6 +402,19 @@ mod tests {
                 .all(|r| r.words.iter().all(|w| w.len() > 1)),
             "{g:?}"
         );
+    }
+
+    #[test]
+    fn barriers_are_the_ends_no_match_holds() {
+        let b = |p: &str| analyze(p).unwrap().barriers;
+        assert_eq!(
+            b(r"[0-9]+天[^,。!?;]{0,3}见效"),
+            vec!['。', '!', '?', ';', ',']
+        );
+        assert_eq!(b(r"[0-9]+天见效"), vec!['。', '!', '?', ';', ',', '\n']);
+        assert_eq!(b(r"[0-9]+天[^。!?;]{0,24}见效"), vec!['。', '!', '?', ';']);
+        assert_eq!(b(r"好.{0,3}"), vec!['\n']);
+        assert_eq!(b(r"a。b"), vec!['!', '?', ';', ',', '\n']);
     }
 
     #[test]
