@@ -62,8 +62,10 @@ struct Compiled {
 struct Anchors {
     literals: Vec<String>,
     ac: OnceLock<Result<CharwiseDoubleArrayAhoCorasick<u32>, String>>,
-    /// For each literal, the groups it belongs to and its slot there: 0 for the trigger, `1..` for the arms.
-    owners: Vec<Vec<(u32, u8)>>,
+    /// For each literal, the buckets its occurrences go to (a group's trigger bucket, then one per arm), as
+    /// ranges of `targets`: one flat array, since this is done for every occurrence.
+    starts: Vec<u32>,
+    targets: Vec<u32>,
 }
 
 /// The sentences the DFA of the ungated regexes has to scan: no match of theirs holds one of `barriers`
@@ -80,7 +82,6 @@ struct Sentences {
 /// `arms` other required sets into the buckets after it.
 #[derive(Debug, Clone)]
 struct Group {
-    pattern: u32,
     start: Start,
     bucket: u32,
     arms: u8,
@@ -256,7 +257,6 @@ impl RegexIndex {
             for plan in plan {
                 let gi = groups.len() as u32;
                 groups.push(Group {
-                    pattern: pi as u32,
                     start: plan.start,
                     bucket: buckets as u32,
                     arms: plan.arms.len() as u8,
@@ -301,10 +301,21 @@ impl RegexIndex {
         let anchors = if literals.is_empty() {
             None
         } else {
+            // Flattened: the buckets of literal `i` are `targets[starts[i]..starts[i + 1]]`.
+            let mut targets = Vec::new();
+            let mut starts = vec![0u32];
+            for list in &owners {
+                targets.extend(
+                    list.iter()
+                        .map(|&(g, slot)| groups[g as usize].bucket + u32::from(slot)),
+                );
+                starts.push(targets.len() as u32);
+            }
             Some(Arc::new(Anchors {
                 literals,
                 ac: OnceLock::new(),
-                owners,
+                starts,
+                targets,
             }))
         };
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
@@ -500,15 +511,15 @@ impl RegexIndex {
             if buckets.len() < self.buckets {
                 buckets.resize_with(self.buckets, Vec::new);
             }
+            // Occurrences of inactive rules' literals are collected too and skipped per pattern below.
             for &(literal, start) in found {
-                for &(g, slot) in &anchors.owners[literal as usize] {
-                    let group = &self.groups[g as usize];
-                    if active[self.rule_of[group.pattern as usize] as usize] {
-                        buckets[group.bucket as usize + slot as usize].push(start);
-                    }
+                let l = literal as usize;
+                let range = anchors.starts[l] as usize..anchors.starts[l + 1] as usize;
+                for &b in &anchors.targets[range] {
+                    buckets[b as usize].push(start);
                 }
             }
-            let result = self.search_triggered(text, &mut buckets, out);
+            let result = self.search_triggered(text, active, &mut buckets, out);
             for b in buckets.iter_mut() {
                 b.clear();
             }
@@ -522,12 +533,16 @@ impl RegexIndex {
     fn search_triggered(
         &self,
         text: &str,
+        active: &[bool],
         buckets: &mut [Vec<usize>],
         out: &mut Vec<Hit>,
     ) -> Result<(), String> {
         let mut starts: Vec<usize> = Vec::new();
         let mut armed: Vec<usize> = Vec::new();
         for (p, groups) in self.groups_of.iter().enumerate() {
+            if groups.is_empty() || !active[self.rule_of[p] as usize] {
+                continue;
+            }
             armed.clear();
             for group in &self.groups[groups.start as usize..groups.end as usize] {
                 let first = group.bucket as usize;
