@@ -508,6 +508,10 @@ impl RegexIndex {
         };
         BUCKETS.with(|cell| {
             let mut buckets = cell.borrow_mut();
+            // Cleared first, so that a scan that stopped half-way (an error) leaves nothing for the next.
+            for b in buckets.iter_mut() {
+                b.clear();
+            }
             if buckets.len() < self.buckets {
                 buckets.resize_with(self.buckets, Vec::new);
             }
@@ -519,11 +523,7 @@ impl RegexIndex {
                     buckets[b as usize].push(start);
                 }
             }
-            let result = self.search_triggered(text, active, &mut buckets, out);
-            for b in buckets.iter_mut() {
-                b.clear();
-            }
-            result
+            self.search_triggered(text, active, &mut buckets, out)
         })
     }
 
