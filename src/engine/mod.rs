@@ -1,5 +1,7 @@
-//! The matcher: normalized text -> one keyword automaton pass + one multi-regex pass -> context filters ->
-//! findings with spans in the original text. It never prints; reporters render what it returns.
+//! The matcher: normalized text -> one automaton pass (keywords, context phrases, the literals that gate the
+//! regexes) -> anchored regex searches where those literals allow, and one multi-regex DFA pass over the
+//! sentences that need it -> context filters -> findings with spans in the original text. It never prints;
+//! reporters render what it returns.
 
 pub mod chunk;
 pub mod context;

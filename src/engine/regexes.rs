@@ -1,6 +1,7 @@
-//! ONE multi-pattern regex pass: every regex of every rule is a pattern of a single lazy DFA searched with
-//! overlapping semantics, so two rules' regexes matching the same text are both reported. A reverse DFA,
-//! anchored on the pattern that matched, finds where each match starts.
+//! The regexes of all rules. Most are *gated*: searched, anchored, only where literals found by the engine's
+//! one automaton allow (below). The others are patterns of ONE lazy DFA searched with overlapping semantics, so
+//! two rules' regexes matching the same text are both reported; a reverse DFA, anchored on the pattern that
+//! matched, finds where each match starts, and the DFA runs only on the sentences that can hold a match.
 //!
 //! Every match is reported: for each pattern and each offset where one of its matches ends, the leftmost start
 //! of a match ending there, at most [`MAX_MATCH_BYTES`] back. That set depends only on the text around each match, never on where the search
@@ -12,8 +13,9 @@
 //! Gating by literals: most rule regexes start with an alternation of words (`(降血糖|降血压|...)[^,]{0,8}...`).
 //! Hundreds of them in one overlapping DFA need more states than any cache holds, so the DFA thrashed (a 100 MB
 //! tree took 16 s). Every match of a regex begins with one of its prefix literals, so a regex whose prefix set is
-//! finite is *gated*: one character-wise automaton over all those literals finds where matches can start, and
-//! only there the regex runs, anchored, for its longest match (capped as above). The union of those spans equals
+//! finite is *gated*: the literals go into the engine's character-wise automaton (the text is walked once for
+//! keywords and regexes), and only where they occur the regex runs, anchored, for its longest match (capped as
+//! above). The union of those spans equals
 //! the union of all matches, which is what the engine reports after merging a rule's overlapping candidates.
 //! Regexes without a finite prefix set stay in the multi-pattern DFA.
 //!
