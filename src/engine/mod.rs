@@ -87,7 +87,13 @@ impl Engine {
     /// use (issue 6: a run that reaches no regex rule does not pay for them).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
         let regexes = RegexIndex::new(&rules.rules)?;
-        let keywords = KeywordIndex::with_literals(&rules.rules, regexes.literals())?;
+        // The automaton and the DFA of the ungated regexes are the two big builds; they are built side by side
+        // (issue 6: a pre-commit run on one script is mostly start-up).
+        let (keywords, ()) = rayon::join(
+            || KeywordIndex::with_literals(&rules.rules, regexes.literals()),
+            || regexes.prepare(),
+        );
+        let keywords = keywords?;
         let max_window = rules
             .rules
             .iter()

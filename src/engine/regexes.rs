@@ -352,6 +352,14 @@ impl RegexIndex {
         self.max_len
     }
 
+    /// Compiles the DFA of the ungated regexes now rather than on first use, for a caller with a core to spare.
+    /// A failure is left for the scan to report.
+    pub fn prepare(&self) {
+        if !self.ungated.is_empty() {
+            let _ = self.compiled();
+        }
+    }
+
     fn compiled(&self) -> Result<&Compiled, String> {
         if let Some(c) = self.compiled.get() {
             return Ok(c);
