@@ -4,20 +4,21 @@
 //! matched, finds where each match starts, and the DFA runs only on the sentences that can hold a match.
 //!
 //! Every match is reported: for each pattern and each offset where one of its matches ends, the leftmost start
-//! of a match ending there, at most [`MAX_MATCH_BYTES`] back. That set depends only on the text around each match, never on where the search
-//! began, which is what lets big inputs be split into overlapping chunks with identical findings (issue 6);
-//! the engine merges overlapping candidates of a rule into one finding afterwards.
+//! of a match ending there, at most [`MAX_MATCH_BYTES`] back. That set depends only on the text around each
+//! match, never on where the search began, which is what lets big inputs be split into overlapping chunks with
+//! identical findings (issue 6); the engine merges overlapping candidates of a rule into one finding afterwards.
 //!
-//! The automata are compiled on first use: a run whose inputs activate no regex rule never pays for them.
+//! The gated regexes are compiled the first time their literals occur, the DFA while the engine builds its
+//! automaton (or on first use): a run whose inputs reach no regex never compiles the others.
 //!
 //! Gating by literals: most rule regexes start with an alternation of words (`(降血糖|降血压|...)[^,]{0,8}...`).
 //! Hundreds of them in one overlapping DFA need more states than any cache holds, so the DFA thrashed (a 100 MB
 //! tree took 16 s). Every match of a regex begins with one of its prefix literals, so a regex whose prefix set is
 //! finite is *gated*: the literals go into the engine's character-wise automaton (the text is walked once for
 //! keywords and regexes), and only where they occur the regex runs, anchored, for its longest match (capped as
-//! above). The union of those spans equals
-//! the union of all matches, which is what the engine reports after merging a rule's overlapping candidates.
-//! Regexes without a finite prefix set stay in the multi-pattern DFA.
+//! above). The union of those spans equals the union of all matches, which is what the engine reports after
+//! merging a rule's overlapping candidates. Regexes that have neither a finite prefix set nor a required word
+//! near their start (below) stay in the multi-pattern DFA.
 //!
 //! Triggers and arms (required words): a one-character prefix such as 加 or 与 occurs every few hundred bytes,
 //! and an anchored search at each of them cost more than the rest of the scan (5.4 million searches on the
@@ -57,7 +58,7 @@ struct Compiled {
     caches: Pool<(Cache, Cache), CacheFn>,
 }
 
-/// The trigger words of all gate groups in one automaton; each literal's value indexes `owners`.
+/// The trigger and arm words of all gate groups; a literal's id indexes `starts`.
 ///
 /// The engine puts the literals into its keyword automaton, so the text is walked once for both (issue 6);
 /// `ac` is built only when the index scans on its own (tests, benchmarks).
