@@ -80,6 +80,28 @@ struct Sentences {
     literal: Vec<bool>,
 }
 
+/// The distinct literals of all groups while the index is built, and for each the (group, slot) pairs it
+/// belongs to.
+#[derive(Default)]
+struct LiteralTable {
+    ids: std::collections::HashMap<String, usize>,
+    literals: Vec<String>,
+    owners: Vec<Vec<(u32, u8)>>,
+}
+
+impl LiteralTable {
+    /// The id of `lit`, added if new.
+    fn intern(&mut self, lit: String) -> usize {
+        if let Some(&id) = self.ids.get(&lit) {
+            return id;
+        }
+        self.ids.insert(lit.clone(), self.literals.len());
+        self.literals.push(lit);
+        self.owners.push(Vec::new());
+        self.literals.len() - 1
+    }
+}
+
 /// One branch of a gated pattern and the word set that triggers a search for it: its prefixes, or, when one
 /// of its required sets is likely rarer, that set. Its occurrences go into bucket `bucket`, those of its
 /// `arms` other required sets into the buckets after it.
@@ -223,9 +245,7 @@ impl RegexIndex {
             }
         }
         let mut ungated = Vec::new();
-        let mut literal_ids: std::collections::HashMap<String, usize> = Default::default();
-        let mut literals: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<(u32, u8)>> = Vec::new();
+        let mut table = LiteralTable::default();
         let mut reach = vec![MAX_MATCH_BYTES; patterns.len()];
         let mut buckets = 0usize;
         let mut groups: Vec<Group> = Vec::new();
@@ -268,14 +288,10 @@ impl RegexIndex {
                 let sets = std::iter::once(plan.trigger).chain(plan.arms);
                 for (slot, set) in sets.enumerate() {
                     for lit in set {
-                        let id = *literal_ids.entry(lit.clone()).or_insert_with(|| {
-                            literals.push(lit);
-                            owners.push(Vec::new());
-                            literals.len() - 1
-                        });
+                        let id = table.intern(lit);
                         let owner = (gi, slot as u8);
-                        if !owners[id].contains(&owner) {
-                            owners[id].push(owner);
+                        if !table.owners[id].contains(&owner) {
+                            table.owners[id].push(owner);
                         }
                     }
                 }
@@ -284,16 +300,8 @@ impl RegexIndex {
         }
         let sentences = match dfa_words {
             Some(words) if !ungated.is_empty() && !barriers.is_empty() => {
-                let mut ids = Vec::new();
-                for w in words {
-                    let id = *literal_ids.entry(w.clone()).or_insert_with(|| {
-                        literals.push(w);
-                        owners.push(Vec::new());
-                        literals.len() - 1
-                    });
-                    ids.push(id);
-                }
-                let mut literal = vec![false; literals.len()];
+                let ids: Vec<usize> = words.into_iter().map(|w| table.intern(w)).collect();
+                let mut literal = vec![false; table.literals.len()];
                 for id in ids {
                     literal[id] = true;
                 }
@@ -301,6 +309,9 @@ impl RegexIndex {
             }
             _ => None,
         };
+        let LiteralTable {
+            literals, owners, ..
+        } = table;
         let anchors = if literals.is_empty() {
             None
         } else {
