@@ -58,7 +58,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("keyword scan", |b| {
         b.iter(|| {
             hits.clear();
-            keywords.scan(black_box(&norm), &active, &mut hits);
+            keywords.scan(black_box(&norm), &active, &mut hits).unwrap();
             hits.len()
         })
     });

@@ -2,12 +2,18 @@
 //! `unless.after`, `unless.near`), so the text is walked once whatever the number of rules.
 //!
 //! The automaton is daachorse's character-wise double array (issue 6): it steps once per character rather than
-//! once per byte, which on Chinese text (three bytes a character) scans about twice as fast as a byte DFA, and it
-//! builds the 870 benchmark phrases in about a millisecond where a byte DFA needs ten, which matters for a
-//! pre-commit hook on one small script.
+//! once per byte, which on Chinese text (three bytes a character) scans about twice as fast as a byte DFA.
+//!
+//! Building it for the default packs (about 4,700 phrases and regex literals) takes about 5 ms, several times
+//! the cost of scanning one script. So it is built on first need: the first few hundred kilobytes of small
+//! inputs are scanned with [`Direct`], a table of the patterns by first character that costs next to nothing
+//! to build (issue 6: a pre-commit run on one script; "choose the kind by input size, build lazily"). Both
+//! report the same occurrences in the same order.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 
@@ -15,11 +21,22 @@ use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::rules::Rule;
 
+/// Texts at most this long may be scanned without the automaton.
+const DIRECT_TEXT_BYTES: usize = 64 * 1024;
+
+/// Bytes scanned without the automaton before it is built: about what scanning them directly costs compared
+/// with building the automaton for the default packs.
+const DIRECT_BUDGET_BYTES: usize = 256 * 1024;
+
 /// The automaton and, for each of its patterns, the (rule, role) pairs it stands for. A phrase used by several
 /// rules is one pattern with several roles, so overlapping terms of different rules are each reported.
-#[derive(Clone)]
 pub struct KeywordIndex {
-    ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    patterns: Vec<String>,
+    ac: OnceLock<Result<CharwiseDoubleArrayAhoCorasick<u32>, String>>,
+    direct: Direct,
+    /// Bytes scanned by `direct` so far, and whether some thread has started building `ac`.
+    direct_bytes: AtomicUsize,
+    building: AtomicBool,
     roles: Vec<Vec<(u32, Role)>>,
     /// Per pattern, the id of the regex literal it also is ([`NO_LITERAL`] if none).
     literal: Vec<u32>,
@@ -28,6 +45,24 @@ pub struct KeywordIndex {
     longest: usize,
     longest_match: usize,
     longest_context: usize,
+}
+
+impl Clone for KeywordIndex {
+    fn clone(&self) -> KeywordIndex {
+        KeywordIndex {
+            patterns: self.patterns.clone(),
+            ac: self.ac.clone(),
+            direct: self.direct.clone(),
+            direct_bytes: AtomicUsize::new(self.direct_bytes.load(Ordering::Relaxed)),
+            building: AtomicBool::new(self.building.load(Ordering::Relaxed)),
+            roles: self.roles.clone(),
+            literal: self.literal.clone(),
+            phrases: self.phrases,
+            longest: self.longest,
+            longest_match: self.longest_match,
+            longest_context: self.longest_context,
+        }
+    }
 }
 
 impl fmt::Debug for KeywordIndex {
@@ -48,9 +83,9 @@ impl KeywordIndex {
         KeywordIndex::with_literals(rules, &[])
     }
 
-    /// Builds the automaton over the phrases of all rules and the literals that gate the regexes
+    /// Indexes the phrases of all rules and the literals that gate the regexes
     /// ([`super::regexes::RegexIndex::literals`]), so that one pass over the text finds both (issue 6: the
-    /// second automaton pass cost as much as the first).
+    /// second automaton pass cost as much as the first). The automaton itself is built on first need.
     pub fn with_literals(rules: &[Rule], literals: &[String]) -> Result<KeywordIndex, RuleError> {
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
@@ -90,6 +125,9 @@ impl KeywordIndex {
         let phrases = patterns.len();
         let mut literal = vec![NO_LITERAL; phrases];
         for (li, lit) in literals.iter().enumerate() {
+            if lit.is_empty() {
+                return Err(RuleError::Build("empty regex literal".into()));
+            }
             let id = *ids.entry(lit.as_str()).or_insert_with(|| {
                 patterns.push(lit.clone());
                 roles.push(Vec::new());
@@ -98,17 +136,18 @@ impl KeywordIndex {
             });
             literal[id] = li as u32;
         }
-        let ac = if patterns.is_empty() {
-            None
-        } else {
-            // Patterns are distinct and non-empty (the map above, and compile.rs rejects empty phrases).
-            Some(
-                CharwiseDoubleArrayAhoCorasick::new(&patterns)
-                    .map_err(|e| RuleError::Build(e.to_string()))?,
-            )
-        };
+        if u32::try_from(patterns.len()).is_err() {
+            return Err(RuleError::Build(
+                "too many phrases for one automaton".into(),
+            ));
+        }
+        let direct = Direct::new(&patterns);
         Ok(KeywordIndex {
-            ac,
+            patterns,
+            ac: OnceLock::new(),
+            direct,
+            direct_bytes: AtomicUsize::new(0),
+            building: AtomicBool::new(false),
             roles,
             literal,
             phrases,
@@ -116,6 +155,23 @@ impl KeywordIndex {
             longest_match,
             longest_context,
         })
+    }
+
+    /// Builds the automaton now rather than at the first big input: for callers that know a big input is
+    /// coming and have a core to spare.
+    pub fn prepare(&self) -> Result<(), String> {
+        self.automaton().map(|_| ())
+    }
+
+    fn automaton(&self) -> Result<&CharwiseDoubleArrayAhoCorasick<u32>, String> {
+        self.building.store(true, Ordering::Relaxed);
+        self.ac
+            .get_or_init(|| {
+                // Patterns are distinct and non-empty (the map above, and compile.rs rejects empty phrases).
+                CharwiseDoubleArrayAhoCorasick::new(&self.patterns).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Number of distinct rule phrases in the automaton.
@@ -144,35 +200,112 @@ impl KeywordIndex {
     }
 
     /// Appends every occurrence of every phrase, overlapping ones included, for the rules marked `active`.
-    pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) {
-        self.scan_with_literals(text, active, out, &mut Vec::new());
+    pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
+        self.scan_with_literals(text, active, out, &mut Vec::new())
     }
 
     /// [`KeywordIndex::scan`], and every occurrence of a regex literal as (literal id, start) in `literals`.
+    ///
+    /// Occurrences come in the automaton's order, by end and then longest first, whichever way they were
+    /// found.
     pub fn scan_with_literals(
         &self,
         text: &str,
         active: &[bool],
         out: &mut Vec<Hit>,
         literals: &mut Vec<(u32, usize)>,
-    ) {
-        let Some(ac) = &self.ac else { return };
-        for m in ac.find_overlapping_iter(text) {
-            let id = m.value() as usize;
+    ) -> Result<(), String> {
+        if self.patterns.is_empty() {
+            return Ok(());
+        }
+        let mut emit = |id: usize, start: usize, end: usize| {
             if self.literal[id] != NO_LITERAL {
-                literals.push((self.literal[id], m.start()));
+                literals.push((self.literal[id], start));
             }
             for &(rule, role) in &self.roles[id] {
                 if active[rule as usize] {
                     out.push(Hit {
                         rule,
                         role,
-                        start: m.start(),
-                        end: m.end(),
+                        start,
+                        end,
                     });
                 }
             }
+        };
+        if self.use_direct(text.len()) {
+            for (id, start, end) in self.direct.find_all(&self.patterns, text) {
+                emit(id as usize, start, end);
+            }
+            return Ok(());
         }
+        for m in self.automaton()?.find_overlapping_iter(text) {
+            emit(m.value() as usize, m.start(), m.end());
+        }
+        Ok(())
+    }
+
+    /// Whether this text is scanned without the automaton: it is small, the automaton is not built yet, and
+    /// either the direct budget is not spent or another thread is building it (no one waits for it then).
+    fn use_direct(&self, len: usize) -> bool {
+        if self.ac.get().is_some() || len > DIRECT_TEXT_BYTES {
+            return false;
+        }
+        let before = self.direct_bytes.fetch_add(len, Ordering::Relaxed);
+        before + len <= DIRECT_BUDGET_BYTES || self.building.load(Ordering::Relaxed)
+    }
+}
+
+/// The patterns grouped by their first character: at every character of the text, the patterns that start
+/// with it are compared with the text there. Costs a sort to build and a binary search per character to scan.
+#[derive(Debug, Clone, Default)]
+struct Direct {
+    /// Distinct first characters, sorted.
+    firsts: Vec<char>,
+    /// `ids[spans[i]..spans[i + 1]]` are the patterns that start with `firsts[i]`.
+    spans: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Direct {
+    fn new(patterns: &[String]) -> Direct {
+        let mut keyed: Vec<(char, u32)> = patterns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((p.chars().next()?, i as u32)))
+            .collect();
+        keyed.sort_unstable();
+        let mut d = Direct::default();
+        for (c, id) in keyed {
+            if d.firsts.last() != Some(&c) {
+                d.firsts.push(c);
+                d.spans.push(d.ids.len() as u32);
+            }
+            d.ids.push(id);
+        }
+        d.spans.push(d.ids.len() as u32);
+        d
+    }
+
+    /// Every occurrence of every pattern as (pattern, start, end), sorted as the automaton reports them: by
+    /// end, and for one end the longest first.
+    fn find_all(&self, patterns: &[String], text: &str) -> Vec<(u32, usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        for (pos, c) in text.char_indices() {
+            let Ok(i) = self.firsts.binary_search(&c) else {
+                continue;
+            };
+            let rest = &bytes[pos..];
+            for &id in &self.ids[self.spans[i] as usize..self.spans[i + 1] as usize] {
+                let p = patterns[id as usize].as_bytes();
+                if rest.starts_with(p) {
+                    found.push((id, pos, pos + p.len()));
+                }
+            }
+        }
+        found.sort_unstable_by_key(|&(_, start, end)| (end, start));
+        found
     }
 }
 
@@ -204,7 +337,7 @@ rules:
         let idx = KeywordIndex::new(&set.rules).unwrap();
         let text = "全网最好的 no.1 最好不要全网最好";
         let mut a = Vec::new();
-        idx.scan(text, &[true], &mut a);
+        idx.scan(text, &[true], &mut a).unwrap();
         a.sort_unstable_by_key(|h| (h.start, h.end));
         let found: Vec<&str> = a.iter().map(|h| &text[h.start..h.end]).collect();
         assert_eq!(
@@ -222,5 +355,92 @@ rules:
         );
         assert_eq!(idx.longest_match(), "全网最好".len());
         assert_eq!(idx.longest_context(), "最好不要".len());
+    }
+
+    /// Every occurrence the automaton reports, in its order, from a pattern set with shared prefixes, suffixes
+    /// and patterns inside others.
+    fn both_ways(patterns: &[&str], text: &str) {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        let ac = CharwiseDoubleArrayAhoCorasick::<u32>::new(&patterns).unwrap();
+        let want: Vec<(u32, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .map(|m| (m.value(), m.start(), m.end()))
+            .collect();
+        let got = Direct::new(&patterns).find_all(&patterns, text);
+        assert_eq!(got, want, "text {text:?}");
+    }
+
+    #[test]
+    fn direct_scan_reports_what_the_automaton_reports() {
+        let patterns = [
+            "最",
+            "最好",
+            "最好的",
+            "好的",
+            "的",
+            "全网最低",
+            "网最",
+            "低价",
+            "最低价",
+            "no.1",
+            "o.",
+            "1",
+            "家人们",
+            "人们",
+            "们",
+        ];
+        both_ways(&patterns, "全网最低价，最好的no.1家人们最最好好的的");
+        // Pseudo-random texts over the patterns' characters and a few others.
+        let alphabet: Vec<char> = "最好的全网低价no.1家人们，x天".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..200 {
+            let text: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            both_ways(&patterns, &text);
+        }
+    }
+
+    #[test]
+    fn small_texts_skip_the_automaton_until_the_budget_is_spent() {
+        let set = RuleSet::from_sources(&[PackSource {
+            name: "t.yaml".into(),
+            text: r#"pack: t
+rules:
+  - id: a
+    title: a
+    category: absolute-terms
+    severity: error
+    law: ["广告法 第九条第三项"]
+    message: "{matched}"
+    help: h
+    match: { keywords: [最好, 第一] }
+    examples: { flag: ["«最好»"], pass: ["很好"] }
+"#
+            .into(),
+        }])
+        .unwrap();
+        let idx = KeywordIndex::new(&set.rules).unwrap();
+        let text = "最好，第一，最好".repeat(100);
+        let mut first = Vec::new();
+        idx.scan(&text, &[true], &mut first).unwrap();
+        assert!(idx.ac.get().is_none(), "a small text is scanned directly");
+        let mut n = 0;
+        while idx.ac.get().is_none() {
+            let mut again = Vec::new();
+            idx.scan(&text, &[true], &mut again).unwrap();
+            assert_eq!(again, first);
+            n += 1;
+            assert!(n <= DIRECT_BUDGET_BYTES / text.len() + 1, "never built");
+        }
+        let mut last = Vec::new();
+        idx.scan(&text, &[true], &mut last).unwrap();
+        assert_eq!(last, first);
+        assert_eq!(first.len(), 300);
     }
 }

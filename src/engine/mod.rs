@@ -83,12 +83,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Compiles every rule of the set into one keyword automaton; regexes are parsed now and compiled on first
-    /// use (issue 6: a run that reaches no regex rule does not pay for them).
+    /// Indexes every rule of the set for one keyword automaton; the automaton is built when the input turns
+    /// out big enough to pay for it, and regexes are compiled on first use (issue 6: a run that reaches no
+    /// regex rule does not pay for them, nor a run on one script for the automaton).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
         let regexes = RegexIndex::new(&rules.rules)?;
-        // The automaton and the DFA of the ungated regexes are the two big builds; they are built side by side
-        // (issue 6: a pre-commit run on one script is mostly start-up).
+        // The phrase index and the DFA of the ungated regexes are built side by side (issue 6: a pre-commit
+        // run on one script is mostly start-up).
         let (keywords, ()) = rayon::join(
             || KeywordIndex::with_literals(&rules.rules, regexes.literals()),
             || regexes.prepare(),
@@ -272,7 +273,7 @@ impl Engine {
         let mut hits = Vec::new();
         let mut literals = Vec::new();
         self.keywords
-            .scan_with_literals(text, active, &mut hits, &mut literals);
+            .scan_with_literals(text, active, &mut hits, &mut literals)?;
         self.regexes
             .scan_found(text, active, &literals, &mut hits)?;
         if hits.is_empty() {
