@@ -134,7 +134,20 @@ pub fn check_regex(pattern: &str) -> Result<(), String> {
 
 /// Parses and validates one pack file.
 pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), RuleError> {
-    let def: PackDef = serde_yaml::from_str(src).map_err(|e| {
+    // An embedded pack comes with its JSON form; anything else, or JSON that does not fit the schema (the
+    // YAML then tells what is wrong, with its line), is parsed as YAML.
+    let from_json = super::pack::embedded_json(name, src)
+        .and_then(|json| serde_json::from_str::<PackDef>(json).ok());
+    let def: PackDef = match from_json {
+        Some(def) => def,
+        None => parse_yaml(name, src)?,
+    };
+    compile_def(name, src, def)
+}
+
+/// The pack's YAML, with an error that points at the line where it goes wrong.
+fn parse_yaml(name: &str, src: &str) -> Result<PackDef, RuleError> {
+    serde_yaml::from_str(src).map_err(|e| {
         let (offset, msg) = match e.location() {
             Some(loc) => (loc.index(), e.to_string()),
             None => (0, e.to_string()),
@@ -142,7 +155,11 @@ pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), Rule
         // serde_yaml appends " at line L column C"; our prefix already says where.
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         RuleError::invalid(name, src, offset, 1, msg, "here", None)
-    })?;
+    })
+}
+
+/// Validates a parsed pack and compiles its rules; `src` is the YAML errors point into.
+fn compile_def(name: &str, src: &str, def: PackDef) -> Result<(PackInfo, Vec<Rule>), RuleError> {
     let mut errors = Vec::new();
     if !valid_id(&def.pack) {
         let at = src.find(&def.pack).unwrap_or(0);
@@ -401,6 +418,23 @@ fn compile_rule(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_packs_read_from_json_compile_as_from_yaml() {
+        for p in crate::rules::pack::embedded() {
+            let json = crate::rules::pack::embedded_json(&p.name, &p.text)
+                .unwrap_or_else(|| panic!("{} has no JSON form", p.name));
+            let from_json: PackDef = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("{}: JSON does not fit the schema: {e}", p.name));
+            let a = compile_def(&p.name, &p.text, from_json).unwrap();
+            let b = compile_def(&p.name, &p.text, parse_yaml(&p.name, &p.text).unwrap()).unwrap();
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", p.name);
+        }
+        // Only the unchanged embedded text takes the JSON path.
+        let p = &crate::rules::pack::embedded()[0];
+        assert!(crate::rules::pack::embedded_json(&p.name, &format!("{} ", p.text)).is_none());
+        assert!(crate::rules::pack::embedded_json("other.yaml", &p.text).is_none());
+    }
 
     const GOOD: &str = r#"pack: t
 rules:
