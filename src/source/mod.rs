@@ -295,6 +295,55 @@ fn is_utf8(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn two_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    #[test]
+    fn big_files_read_in_halves_are_read_whole() {
+        // Three-byte characters put the middle of the file inside a character.
+        let text = "全网最低价，abc。\n".repeat(SPLIT_READ_BYTES as usize / 20 + 1);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.txt");
+        std::fs::write(&path, &text).unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(len >= SPLIT_READ_BYTES);
+        let bytes = two_threads(|| read_file(&path, len)).unwrap();
+        assert!(bytes == text.as_bytes());
+        // A size that is out of date (the file grew or shrank) falls back to a plain read.
+        let bytes = two_threads(|| read_file(&path, len - 1)).unwrap();
+        assert!(bytes == text.as_bytes());
+        let bytes = two_threads(|| read_file(&path, len + 1)).unwrap();
+        assert!(bytes == text.as_bytes());
+    }
+
+    #[test]
+    fn utf8_checked_in_halves_agrees_with_std() {
+        let text = "全网最低价，abc。\n".repeat(SPLIT_READ_BYTES as usize / 20 + 1);
+        let mid = text.len() / 2;
+        assert!(!text.is_char_boundary(mid) || !text.is_char_boundary(mid + 1));
+        two_threads(|| {
+            assert!(is_utf8(text.as_bytes()));
+            for at in [0, mid - 1, mid, mid + 1, mid + 2, text.len() - 1] {
+                let mut bad = text.clone().into_bytes();
+                bad[at] = 0xFF;
+                assert!(!is_utf8(&bad), "0xFF at {at}");
+                let mut cut = text.clone().into_bytes();
+                // A continuation byte where a character should start, or a start byte without its tail.
+                cut[at] = if text.is_char_boundary(at) {
+                    0x80
+                } else {
+                    0xE5
+                };
+                assert_eq!(is_utf8(&cut), std::str::from_utf8(&cut).is_ok(), "at {at}");
+            }
+        });
+    }
+
     #[test]
     fn utf8_check_agrees_with_std() {
         let text = "全网最低价，abc。\n".repeat(1000);
