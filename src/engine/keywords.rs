@@ -10,13 +10,13 @@
 //! to build (issue 6: a pre-commit run on one script; "choose the kind by input size, build lazily"). Both
 //! report the same occurrences in the same order.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 
+use super::fxhash::FxHashMap;
 use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::rules::Rule;
@@ -87,7 +87,7 @@ impl KeywordIndex {
     /// ([`super::regexes::RegexIndex::literals`]), so that one pass over the text finds both (issue 6: the
     /// second automaton pass cost as much as the first). The automaton itself is built on first need.
     pub fn with_literals(rules: &[Rule], literals: &[String]) -> Result<KeywordIndex, RuleError> {
-        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut ids: FxHashMap<&str, usize> = FxHashMap::default();
         let mut patterns: Vec<String> = Vec::new();
         let mut roles: Vec<Vec<(u32, Role)>> = Vec::new();
         let mut longest_match = 0;

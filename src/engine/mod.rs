@@ -6,6 +6,7 @@
 pub mod chunk;
 pub mod context;
 pub mod crosscheck;
+pub mod fxhash;
 pub mod keywords;
 pub mod lazy_regex;
 pub mod listing;

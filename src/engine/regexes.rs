@@ -84,7 +84,7 @@ struct Sentences {
 /// belongs to.
 #[derive(Default)]
 struct LiteralTable {
-    ids: std::collections::HashMap<String, usize>,
+    ids: super::fxhash::FxHashMap<String, usize>,
     literals: Vec<String>,
     owners: Vec<Vec<(u32, u8)>>,
 }
@@ -273,8 +273,8 @@ impl RegexIndex {
         for (pi, f) in facts.into_iter().enumerate() {
             let planned = f
                 .groups
-                .clone()
-                .and_then(|gs| gs.into_iter().map(plan).collect::<Option<Vec<_>>>());
+                .as_ref()
+                .and_then(|gs| gs.iter().map(plan).collect::<Option<Vec<_>>>());
             let Some(plan) = planned else {
                 ungated.push(pi);
                 barriers.retain(|c| f.barriers.contains(c));
@@ -282,10 +282,10 @@ impl RegexIndex {
                     for g in f.groups? {
                         let rarest = g
                             .required
-                            .into_iter()
-                            .filter_map(|r| normal_literals(r.words))
+                            .iter()
+                            .filter_map(|r| normal_literals(&r.words))
                             .max_by_key(|w| rarity(w))?;
-                        words.extend(rarest);
+                        words.extend(rarest.into_iter().map(str::to_string));
                     }
                     Some(words)
                 });
@@ -743,12 +743,12 @@ fn window_starts(
 /// the prefixes and stands at most [`WINDOW_BYTES`] into a match, the window walked before each occurrence),
 /// where they start searches, and up to [`MAX_ARMS`] other required sets, rarest first, that must occur within
 /// the pattern's reach after a start. `None` when the group has no trigger.
-fn plan(group: regex_facts::Group) -> Option<Plan> {
-    let prefixes = group.prefixes.and_then(normal_literals);
-    let mut required: Vec<(Vec<String>, Option<usize>)> = group
+fn plan(group: &regex_facts::Group) -> Option<Plan> {
+    let prefixes = group.prefixes.as_deref().and_then(normal_literals);
+    let mut required: Vec<(Vec<&str>, Option<usize>)> = group
         .required
-        .into_iter()
-        .filter_map(|r| Some((normal_literals(r.words)?, r.max_before)))
+        .iter()
+        .filter_map(|r| Some((normal_literals(&r.words)?, r.max_before)))
         .collect();
     // Rarest first.
     required.sort_by_key(|(words, _)| std::cmp::Reverse(rarity(words)));
@@ -770,14 +770,16 @@ fn plan(group: regex_facts::Group) -> Option<Plan> {
         }
         (None, None) => return None,
     };
+    let owned = |words: Vec<&str>| words.into_iter().map(str::to_string).collect::<Vec<_>>();
     let arms = required
         .into_iter()
         .map(|(words, _)| words)
         .filter(|words| *words != trigger)
         .take(MAX_ARMS)
+        .map(owned)
         .collect();
     Some(Plan {
-        trigger,
+        trigger: owned(trigger),
         start,
         arms,
     })
@@ -794,16 +796,20 @@ struct Plan {
 /// text, which holds no character that normalization would change: of the case variants a case-insensitive
 /// pattern yields (`Clinically`, `cLinically` ...) only the lower-case one can occur, so the others are left
 /// out (exactly, not as an approximation).
-fn normal_literals(set: Vec<String>) -> Option<Vec<String>> {
-    let mut normal: Vec<String> = set.into_iter().filter(|l| normal(l)).collect();
+fn normal_literals(set: &[String]) -> Option<Vec<&str>> {
+    let mut normal: Vec<&str> = set
+        .iter()
+        .map(String::as_str)
+        .filter(|l| normal(l))
+        .collect();
     // A literal that extends another one of the set adds nothing: where it occurs, the shorter one occurs at
     // the same place. Dropping them leaves a third of the literals (专柜 stands for 405 variants such as
     // 专柜也卖), and the automaton is built in a third of the time. In sorted order the extensions of a literal
     // follow it directly.
     normal.sort_unstable();
-    let mut kept: Vec<String> = Vec::with_capacity(normal.len());
+    let mut kept: Vec<&str> = Vec::with_capacity(normal.len());
     for l in normal {
-        if !kept.last().is_some_and(|k| l.starts_with(k.as_str())) {
+        if !kept.last().is_some_and(|k| l.starts_with(k)) {
             kept.push(l);
         }
     }
@@ -818,8 +824,12 @@ fn normal(literal: &str) -> bool {
 /// How rare a literal set is likely to be, for comparing sets: the character count of its shortest word
 /// first (a two-character word is far rarer than any one character), then fewer words (万 or 亿 is rarer than
 /// any digit).
-fn rarity(set: &[String]) -> (usize, std::cmp::Reverse<usize>) {
-    let shortest = set.iter().map(|l| l.chars().count()).min().unwrap_or(0);
+fn rarity<S: AsRef<str>>(set: &[S]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = set
+        .iter()
+        .map(|l| l.as_ref().chars().count())
+        .min()
+        .unwrap_or(0);
     (shortest, std::cmp::Reverse(set.len()))
 }
 
@@ -1057,14 +1067,7 @@ rules:
         let set = ["专柜也卖", "专柜", "Abc", "专柜价", "x", "专卖"]
             .map(String::from)
             .to_vec();
-        assert_eq!(
-            normal_literals(set),
-            Some(vec![
-                "x".to_string(),
-                "专卖".to_string(),
-                "专柜".to_string()
-            ])
-        );
-        assert_eq!(normal_literals(vec!["Ｘ".to_string()]), None);
+        assert_eq!(normal_literals(&set), Some(vec!["x", "专卖", "专柜"]));
+        assert_eq!(normal_literals(&["Ｘ".to_string()]), None);
     }
 }
