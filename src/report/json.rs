@@ -184,10 +184,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     buf.flush()
 }
 
-/// Findings serialized per parallel task, and tasks per round: a round holds about 16,000 findings (a few
-/// MB), so memory stays bounded however big the report.
-const BATCH: usize = 1024;
-const ROUND: usize = 16 * BATCH;
+/// Findings serialized per parallel task, and tasks per round: a round holds about 4,000 findings (two or
+/// three MB of JSON), so memory stays bounded however big the report (issue 6: 64 MiB on the tree).
+const BATCH: usize = 512;
+const ROUND: usize = 8 * BATCH;
 
 /// `serde_json::to_writer(out, doc)`, byte for byte, with the findings serialized on all threads: a report
 /// of 100,000 findings took a tenth of a run on one core (issue 6).
