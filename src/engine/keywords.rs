@@ -157,12 +157,6 @@ impl KeywordIndex {
         })
     }
 
-    /// Builds the automaton now rather than at the first big input: for callers that know a big input is
-    /// coming and have a core to spare.
-    pub fn prepare(&self) -> Result<(), String> {
-        self.automaton().map(|_| ())
-    }
-
     fn automaton(&self) -> Result<&CharwiseDoubleArrayAhoCorasick<u32>, String> {
         self.building.store(true, Ordering::Relaxed);
         self.ac

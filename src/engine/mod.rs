@@ -89,9 +89,6 @@ impl Engine {
     /// regex rule does not pay for them, nor a run on one script for the automaton).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
         let regexes = RegexIndex::new(&rules.rules)?;
-        // The DFA of the ungated regexes is the one big build left; it runs in the background while the
-        // inputs are read and scanned (issue 6: a pre-commit run on one script is mostly start-up).
-        regexes.prepare();
         let keywords = KeywordIndex::with_literals(&rules.rules, regexes.literals())?;
         let max_window = rules
             .rules

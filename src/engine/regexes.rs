@@ -48,14 +48,18 @@ use crate::normalize::fold_char;
 use crate::rules::regex_facts::{self, Facts};
 use crate::rules::{regex_table, Rule};
 
-type CacheFn = Box<dyn Fn() -> (Cache, Cache) + Send + Sync + UnwindSafe + RefUnwindSafe>;
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
-/// The compiled forward and reverse DFAs, and a pool of their caches so that threads scanning chunks of the
-/// same file reuse the states they have already computed.
-struct Compiled {
+/// One ungated pattern: its forward lazy DFA and, built at its first match, the reverse DFA that finds
+/// where a match starts, each with a pool of caches so that threads scanning chunks of the same file reuse
+/// the states already computed. Each pattern is compiled the first time a sentence needs it: one script
+/// reaches one or two of them, and compiling all of them as one DFA, both ways, was a fifth of a run on one
+/// script (issue 6).
+struct Ungated {
     fwd: DFA,
-    rev: DFA,
-    caches: Pool<(Cache, Cache), CacheFn>,
+    fwd_caches: Pool<Cache, CacheFn>,
+    rev: OnceLock<Result<(DFA, Pool<Cache, CacheFn>), String>>,
+    pattern: String,
 }
 
 /// The trigger and arm words of all gate groups; a literal's id indexes `starts`.
@@ -71,13 +75,17 @@ struct Anchors {
     targets: Vec<u32>,
 }
 
-/// The sentences the DFA of the ungated regexes has to scan: no match of theirs holds one of `barriers`
-/// (。!?; in the default packs), and every match holds a word whose literal id is marked in `literal`. So the
-/// DFA runs only on the text between two barriers around such a word, with the matches of a whole scan.
+/// The sentences the ungated regexes have to search: no match of theirs holds one of `barriers` (。!?; in
+/// the default packs), and every match of a pattern holds one of its words, whose literal ids map to it in
+/// `of_literal`. So each pattern runs only on the text between two barriers around one of its words.
+/// Patterns without such words (`whole`) run on the whole text.
 #[derive(Debug)]
 struct Sentences {
     barriers: Vec<char>,
-    literal: Vec<bool>,
+    /// Per literal id, the ungated patterns (indices into `ungated`) it is a word of.
+    of_literal: Vec<Vec<u32>>,
+    /// Ungated patterns (indices into `ungated`) that some match could hold without any word.
+    whole: Vec<u32>,
 }
 
 /// The distinct literals of all groups while the index is built, and for each the (group, slot) pairs it
@@ -144,10 +152,10 @@ thread_local! {
 pub struct RegexIndex {
     patterns: Arc<Vec<String>>,
     rule_of: Vec<u32>,
-    /// Patterns (indices into `patterns`) that go into the multi-pattern DFA, in DFA pattern-id order.
+    /// Patterns (indices into `patterns`) searched with a DFA of their own where their sentences allow.
     ungated: Arc<Vec<usize>>,
-    /// Where the DFA runs: only the sentences that hold a required word of an ungated regex; the whole text
-    /// when `None`.
+    /// Where the ungated patterns run: only the sentences that hold one of their required words; the whole
+    /// text when `None`.
     sentences: Option<Arc<Sentences>>,
     /// The literal automaton of the gated patterns, if any.
     anchors: Option<Arc<Anchors>>,
@@ -161,8 +169,8 @@ pub struct RegexIndex {
     buckets: usize,
     /// Per pattern, its longest match in bytes (capped): how far after a start its arms can stand.
     reach: Vec<usize>,
-    /// The DFA of the ungated patterns, shared with the background build [`RegexIndex::prepare`] starts.
-    compiled: Arc<OnceLock<Result<Compiled, String>>>,
+    /// Per ungated pattern, its DFAs once compiled.
+    compiled: Arc<Vec<OnceLock<Result<Ungated, String>>>>,
     max_len: Option<usize>,
 }
 
@@ -172,7 +180,10 @@ impl fmt::Debug for RegexIndex {
             .field("patterns", &self.patterns)
             .field("rule_of", &self.rule_of)
             .field("ungated", &self.ungated.len())
-            .field("compiled", &self.compiled.get().is_some())
+            .field(
+                "compiled",
+                &self.compiled.iter().filter(|c| c.get().is_some()).count(),
+            )
             .field("max_len", &self.max_len)
             .finish()
     }
@@ -195,49 +206,55 @@ fn syntax_config() -> syntax::Config {
 
 pub use regex_facts::MAX_MATCH_BYTES;
 
-/// The DFA of the patterns `ungated` names.
-fn compile_ungated(patterns: &[String], ungated: &[usize]) -> Result<Compiled, String> {
-    let ungated: Vec<&str> = ungated.iter().map(|&i| patterns[i].as_str()).collect();
-    compile(&ungated)
-}
+impl Ungated {
+    fn new(pattern: &str) -> Result<Ungated, String> {
+        let fwd = DFA::builder()
+            .syntax(syntax_config())
+            .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(FWD_CACHE_CAPACITY)
+                    .skip_cache_capacity_check(true),
+            )
+            .build(pattern)
+            .map_err(|e| e.to_string())?;
+        let f = fwd.clone();
+        let create: CacheFn = Box::new(move || f.create_cache());
+        Ok(Ungated {
+            fwd,
+            fwd_caches: Pool::new(create),
+            rev: OnceLock::new(),
+            pattern: pattern.to_string(),
+        })
+    }
 
-/// The forward and reverse DFAs of `patterns`, built side by side.
-fn compile(patterns: &[&str]) -> Result<Compiled, String> {
-    let (fwd, rev) = rayon::join(|| compile_fwd(patterns), || compile_rev(patterns));
-    let (fwd, rev) = (fwd?, rev?);
-    let (f, r) = (fwd.clone(), rev.clone());
-    let create: CacheFn = Box::new(move || (f.create_cache(), r.create_cache()));
-    Ok(Compiled {
-        fwd,
-        rev,
-        caches: Pool::new(create),
-    })
-}
-
-fn compile_fwd(patterns: &[&str]) -> Result<DFA, String> {
-    DFA::builder()
-        .syntax(syntax_config())
-        .configure(
-            DFA::config()
-                .match_kind(MatchKind::All)
-                .cache_capacity(FWD_CACHE_CAPACITY),
-        )
-        .build_many(patterns)
-        .map_err(|e| e.to_string())
-}
-
-fn compile_rev(patterns: &[&str]) -> Result<DFA, String> {
-    DFA::builder()
-        .syntax(syntax_config())
-        .thompson(thompson::Config::new().reverse(true))
-        .configure(
-            DFA::config()
-                .match_kind(MatchKind::All)
-                .starts_for_each_pattern(true)
-                .cache_capacity(REV_CACHE_CAPACITY),
-        )
-        .build_many(patterns)
-        .map_err(|e| e.to_string())
+    /// The reverse DFA, compiled at the pattern's first match.
+    fn rev(&self) -> Result<&(DFA, Pool<Cache, CacheFn>), String> {
+        self.rev
+            .get_or_init(|| {
+                let rev = DFA::builder()
+                    .syntax(syntax_config())
+                    .thompson(
+                        thompson::Config::new()
+                            .reverse(true)
+                            .which_captures(thompson::WhichCaptures::None),
+                    )
+                    .configure(
+                        DFA::config()
+                            .match_kind(MatchKind::All)
+                            .cache_capacity(REV_CACHE_CAPACITY)
+                            .skip_cache_capacity_check(true),
+                    )
+                    .build(&self.pattern)
+                    .map_err(|e| e.to_string())?;
+                let r = rev.clone();
+                let create: CacheFn = Box::new(move || r.create_cache());
+                Ok((rev, Pool::new(create)))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 impl RegexIndex {
@@ -266,10 +283,10 @@ impl RegexIndex {
         let mut buckets = 0usize;
         let mut groups: Vec<Group> = Vec::new();
         let mut groups_of = vec![0..0; patterns.len()];
-        // What limits the DFA to sentences that hold a required word: the ends no ungated match holds, and
-        // per ungated branch its rarest required set (`None` once a branch has none).
+        // What limits the ungated patterns to sentences that hold a required word: the ends no ungated match
+        // holds, and per pattern the rarest required set of each branch (`None` once a branch has none).
         let mut barriers: Vec<char> = regex_facts::BARRIER_CANDIDATES.to_vec();
-        let mut dfa_words: Option<Vec<String>> = Some(Vec::new());
+        let mut dfa_words: Vec<Option<Vec<String>>> = Vec::new();
         for (pi, f) in facts.into_iter().enumerate() {
             let planned = f
                 .groups
@@ -278,8 +295,9 @@ impl RegexIndex {
             let Some(plan) = planned else {
                 ungated.push(pi);
                 barriers.retain(|c| f.barriers.contains(c));
-                dfa_words = dfa_words.and_then(|mut words| {
-                    for g in f.groups? {
+                let words = f.groups.as_ref().and_then(|gs| {
+                    let mut words = Vec::new();
+                    for g in gs {
                         let rarest = g
                             .required
                             .iter()
@@ -289,6 +307,7 @@ impl RegexIndex {
                     }
                     Some(words)
                 });
+                dfa_words.push(words);
                 continue;
             };
             let first = groups.len() as u32;
@@ -314,16 +333,30 @@ impl RegexIndex {
             }
             groups_of[pi] = first..groups.len() as u32;
         }
-        let sentences = match dfa_words {
-            Some(words) if !ungated.is_empty() && !barriers.is_empty() => {
-                let ids: Vec<usize> = words.into_iter().map(|w| table.intern(w)).collect();
-                let mut literal = vec![false; table.literals.len()];
-                for id in ids {
-                    literal[id] = true;
+        let sentences = if ungated.is_empty() || barriers.is_empty() {
+            None
+        } else {
+            let mut pairs: Vec<(usize, u32)> = Vec::new();
+            let mut whole = Vec::new();
+            for (u, words) in dfa_words.into_iter().enumerate() {
+                match words {
+                    Some(words) => {
+                        pairs.extend(words.into_iter().map(|w| (table.intern(w), u as u32)))
+                    }
+                    None => whole.push(u as u32),
                 }
-                Some(Sentences { barriers, literal })
             }
-            _ => None,
+            let mut of_literal = vec![Vec::new(); table.literals.len()];
+            for (id, u) in pairs {
+                if !of_literal[id].contains(&u) {
+                    of_literal[id].push(u);
+                }
+            }
+            Some(Sentences {
+                barriers,
+                of_literal,
+                whole,
+            })
         };
         let LiteralTable {
             literals, owners, ..
@@ -349,6 +382,7 @@ impl RegexIndex {
             }))
         };
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
+        let compiled = (0..ungated.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
             patterns: Arc::new(patterns),
             rule_of,
@@ -360,7 +394,7 @@ impl RegexIndex {
             groups_of,
             buckets,
             reach,
-            compiled: Arc::new(OnceLock::new()),
+            compiled: Arc::new(compiled),
             max_len,
         })
     }
@@ -380,27 +414,10 @@ impl RegexIndex {
         self.max_len
     }
 
-    /// Starts compiling the DFA of the ungated regexes in the background (rayon's global pool), so that it
-    /// is ready when the first sentence needs it: on one script it is otherwise a fifth of the run (issue 6).
-    /// A scan that needs it first builds it itself or waits for the build under way; a failure is left for
-    /// the scan to report.
-    pub fn prepare(&self) {
-        if self.ungated.is_empty() || self.compiled.get().is_some() {
-            return;
-        }
-        let (cell, patterns, ungated) = (
-            Arc::clone(&self.compiled),
-            Arc::clone(&self.patterns),
-            Arc::clone(&self.ungated),
-        );
-        rayon::spawn(move || {
-            cell.get_or_init(|| compile_ungated(&patterns, &ungated));
-        });
-    }
-
-    fn compiled(&self) -> Result<&Compiled, String> {
-        self.compiled
-            .get_or_init(|| compile_ungated(&self.patterns, &self.ungated))
+    /// The DFAs of ungated pattern `u` (an index into `ungated`), compiled on first use.
+    fn ungated_dfa(&self, u: usize) -> Result<&Ungated, String> {
+        self.compiled[u]
+            .get_or_init(|| Ungated::new(&self.patterns[self.ungated[u]]))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -457,22 +474,32 @@ impl RegexIndex {
         {
             return Ok(());
         }
-        let compiled = self.compiled()?;
-        let mut guard = compiled.caches.get();
-        let (fcache, rcache) = &mut *guard;
+        let is_active = |u: usize| active[self.rule_of[self.ungated[u]] as usize];
         let Some(sentences) = &self.sentences else {
-            return self.scan_dfa(compiled, fcache, rcache, text, 0..text.len(), active, out);
+            for u in (0..self.ungated.len()).filter(|&u| is_active(u)) {
+                self.scan_ungated(u, text, 0..text.len(), out)?;
+            }
+            return Ok(());
         };
-        let mut words: Vec<usize> = found
-            .iter()
-            .filter(|&&(id, _)| sentences.literal[id as usize])
-            .map(|&(_, at)| at)
-            .collect();
+        for &u in &sentences.whole {
+            if is_active(u as usize) {
+                self.scan_ungated(u as usize, text, 0..text.len(), out)?;
+            }
+        }
+        // (pattern, word start), so that each pattern's sentences come in order.
+        let mut words: Vec<(u32, usize)> = Vec::new();
+        for &(id, at) in found {
+            for &u in &sentences.of_literal[id as usize] {
+                if is_active(u as usize) {
+                    words.push((u, at));
+                }
+            }
+        }
         words.sort_unstable();
         let is_barrier = |c: char| sentences.barriers.contains(&c);
-        let mut done = 0;
-        for q in words {
-            if q < done {
+        let mut done = (u32::MAX, 0);
+        for (u, q) in words {
+            if u == done.0 && q < done.1 {
                 continue;
             }
             let start = text[..q]
@@ -481,44 +508,42 @@ impl RegexIndex {
                 .find(|&(_, c)| is_barrier(c))
                 .map_or(0, |(i, c)| i + c.len_utf8());
             let end = text[q..].find(is_barrier).map_or(text.len(), |i| q + i);
-            self.scan_dfa(compiled, fcache, rcache, text, start..end, active, out)?;
-            done = end;
+            self.scan_ungated(u as usize, text, start..end, out)?;
+            done = (u, end);
         }
         Ok(())
     }
 
-    /// The DFA over `span` of `text`: for each end of a match of an active ungated pattern, the leftmost
-    /// start at most [`MAX_MATCH_BYTES`] back and not before `span`.
-    #[allow(clippy::too_many_arguments)]
-    fn scan_dfa(
+    /// Ungated pattern `u` over `span` of `text`: for each end of a match, the leftmost start at most
+    /// [`MAX_MATCH_BYTES`] back and not before `span`.
+    fn scan_ungated(
         &self,
-        compiled: &Compiled,
-        fcache: &mut Cache,
-        rcache: &mut Cache,
+        u: usize,
         text: &str,
         span: std::ops::Range<usize>,
-        active: &[bool],
         out: &mut Vec<Hit>,
     ) -> Result<(), String> {
-        let (fwd, rev) = (&compiled.fwd, &compiled.rev);
+        if span.is_empty() {
+            return Ok(());
+        }
+        let dfa = self.ungated_dfa(u)?;
+        let rule = self.rule_of[self.ungated[u]];
+        let mut fcache = dfa.fwd_caches.get();
         let mut state = OverlappingState::start();
         let first = span.start;
         let input = Input::new(text).range(span);
         loop {
-            fwd.try_search_overlapping_fwd(fcache, &input, &mut state)
+            dfa.fwd
+                .try_search_overlapping_fwd(&mut fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
             let Some(hm) = state.get_match() else { break };
-            let pid = hm.pattern();
-            let rule = self.rule_of[self.ungated[pid.as_usize()]];
-            if !active[rule as usize] {
-                continue;
-            }
             let end = hm.offset();
+            let (rev, rev_caches) = dfa.rev()?;
             let rinput = Input::new(text)
                 .range(end.saturating_sub(MAX_MATCH_BYTES).max(first)..end)
-                .anchored(Anchored::Pattern(pid));
+                .anchored(Anchored::Yes);
             let Some(start) = rev
-                .try_search_rev(rcache, &rinput)
+                .try_search_rev(&mut rev_caches.get(), &rinput)
                 .map_err(|e| e.to_string())?
                 .map(|m| m.offset())
             else {
