@@ -50,6 +50,9 @@ use crate::rules::{regex_table, Rule};
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
+/// A lazy DFA and the pool of its caches.
+type WithCaches = (DFA, Pool<Cache, CacheFn>);
+
 /// One ungated pattern: its forward lazy DFA and, built at its first match, the reverse DFA that finds
 /// where a match starts, each with a pool of caches so that threads scanning chunks of the same file reuse
 /// the states already computed. Each pattern is compiled the first time a sentence needs it: one script
@@ -58,7 +61,7 @@ type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>
 struct Ungated {
     fwd: DFA,
     fwd_caches: Pool<Cache, CacheFn>,
-    rev: OnceLock<Result<(DFA, Pool<Cache, CacheFn>), String>>,
+    rev: OnceLock<Result<WithCaches, String>>,
     pattern: String,
 }
 
@@ -230,7 +233,7 @@ impl Ungated {
     }
 
     /// The reverse DFA, compiled at the pattern's first match.
-    fn rev(&self) -> Result<&(DFA, Pool<Cache, CacheFn>), String> {
+    fn rev(&self) -> Result<&WithCaches, String> {
         self.rev
             .get_or_init(|| {
                 let rev = DFA::builder()
