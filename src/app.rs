@@ -245,15 +245,17 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         }
     }
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| {
-            AppError::Usage(format!(
-                "cannot start {} threads: {e}",
-                args.jobs.unwrap_or(0)
-            ))
-        })?;
+    // `--jobs N` gets a pool of its own; otherwise the global pool, already started for loading the packs,
+    // does the work (issue 6: no second set of threads to start on a pre-commit run).
+    let pool = match args.jobs {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| AppError::Usage(format!("cannot start {n} threads: {e}")))?,
+        ),
+        None => None,
+    };
     let date = match &args.date {
         Some(d) => crate::source::listing::Date::parse(d)
             .ok_or_else(|| AppError::Usage(format!("--date {d}: expected YYYY-MM-DD")))?,
@@ -288,7 +290,9 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             explicit.push(p.clone());
         }
     }
-    let listings = pool.install(|| listing::load_all(&explicit, &candidates, forced));
+    let listings = in_pool(pool.as_ref(), || {
+        listing::load_all(&explicit, &candidates, forced)
+    });
     let listed: std::collections::HashSet<&str> =
         listings.files.iter().map(|f| f.path.as_str()).collect();
     let doc_inputs: Vec<&walk::Input> = walked
@@ -299,7 +303,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     let (index, index_errors) = ProductIndex::new(&listings.files);
     let xcheck = CrossChecker::new(engine.rules(), &index, args.product.as_deref(), date)
         .map_err(AppError::Usage)?;
-    let mut outcomes: Vec<Outcome> = pool.install(|| {
+    let mut outcomes: Vec<Outcome> = in_pool(pool.as_ref(), || {
         let mut out: Vec<Outcome> = listings
             .files
             .par_iter()
@@ -341,7 +345,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             .iter()
             .filter(|f| !settings.excludes(&f.path, false))
             .collect();
-        outcomes.extend(pool.install(|| {
+        outcomes.extend(in_pool(pool.as_ref(), || {
             files
                 .par_iter()
                 .map(|f| {
@@ -435,6 +439,14 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     } else {
         Status::Clean
     })
+}
+
+/// Runs `f` on `pool`, or on rayon's global pool when there is none.
+fn in_pool<R: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
 }
 
 /// Streams the report through a buffer instead of rendering it whole first: a report of a 100 MB input is
