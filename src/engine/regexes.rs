@@ -609,7 +609,6 @@ impl RegexIndex {
     ) -> Result<(), String> {
         let mut starts: Vec<usize> = Vec::new();
         let mut armed: Vec<usize> = Vec::new();
-        let mut pending: Vec<(usize, Vec<usize>)> = Vec::new();
         for (p, groups) in self.groups_of.iter().enumerate() {
             if groups.is_empty() || !active[self.rule_of[p] as usize] {
                 continue;
@@ -661,48 +660,20 @@ impl RegexIndex {
             if armed.is_empty() {
                 continue;
             }
-            if self.gated[p].get().is_none() {
-                // Compiled below, together with the other patterns this text reaches first.
-                pending.push((p, std::mem::take(&mut armed)));
-                continue;
-            }
-            self.search_armed(p, text, &armed, out)?;
-        }
-        // The patterns reached for the first time are compiled side by side (issue 6: on one script,
-        // compiling the handful it reaches was a fifth of the run).
-        if pending.len() > 1 {
-            use rayon::prelude::*;
-            pending.par_iter().for_each(|&(p, _)| {
-                self.gated[p].get_or_init(|| AnchoredRegex::new(&self.patterns[p]));
-            });
-        }
-        for (p, armed) in &pending {
-            self.search_armed(*p, text, armed, out)?;
-        }
-        Ok(())
-    }
-
-    /// Gated pattern `p`, anchored at each of `armed`: its longest match there, if any.
-    fn search_armed(
-        &self,
-        p: usize,
-        text: &str,
-        armed: &[usize],
-        out: &mut Vec<Hit>,
-    ) -> Result<(), String> {
-        let re = self.gated[p]
-            .get_or_init(|| AnchoredRegex::new(&self.patterns[p]))
-            .as_ref()
-            .map_err(Clone::clone)?;
-        let mut cache = re.caches.get();
-        for &start in armed {
-            if let Some(end) = re.longest(&mut cache, text, start)? {
-                out.push(Hit {
-                    rule: self.rule_of[p],
-                    role: Role::Match,
-                    start,
-                    end,
-                });
+            let re = self.gated[p]
+                .get_or_init(|| AnchoredRegex::new(&self.patterns[p]))
+                .as_ref()
+                .map_err(Clone::clone)?;
+            let mut cache = re.caches.get();
+            for &start in &armed {
+                if let Some(end) = re.longest(&mut cache, text, start)? {
+                    out.push(Hit {
+                        rule: self.rule_of[p],
+                        role: Role::Match,
+                        start,
+                        end,
+                    });
+                }
             }
         }
         Ok(())
