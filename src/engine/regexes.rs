@@ -266,20 +266,29 @@ impl RegexIndex {
     pub fn new(rules: &[Rule]) -> Result<RegexIndex, RuleError> {
         let mut patterns: Vec<String> = Vec::new();
         let mut rule_of = Vec::new();
-        let mut max_len = Some(0usize);
-        let mut facts: Vec<Facts> = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
             for re in &rule.regexes {
-                let f = regex_table::facts(re, &normal).map_err(RuleError::Build)?;
-                max_len = match (max_len, f.max_len) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    _ => None,
-                };
-                facts.push(f);
                 patterns.push(re.clone());
                 rule_of.push(ri as u32);
             }
         }
+        // Each pattern's facts and gate plan on all cores: this is most of building the engine, and a
+        // pre-commit run on one script is mostly start-up (issue 6).
+        use rayon::prelude::*;
+        let analysed: Vec<(Facts, Option<Vec<Plan>>)> = patterns
+            .par_iter()
+            .map(|re| {
+                let f = regex_table::facts(re, &normal).map_err(RuleError::Build)?;
+                let planned = f
+                    .groups
+                    .as_ref()
+                    .and_then(|gs| gs.iter().map(plan).collect::<Option<Vec<_>>>());
+                Ok((f, planned))
+            })
+            .collect::<Result<_, RuleError>>()?;
+        let max_len = analysed
+            .iter()
+            .try_fold(0usize, |m, (f, _)| f.max_len.map(|l| m.max(l)));
         let mut ungated = Vec::new();
         let mut table = LiteralTable::default();
         let mut reach = vec![MAX_MATCH_BYTES; patterns.len()];
@@ -290,11 +299,7 @@ impl RegexIndex {
         // holds, and per pattern the rarest required set of each branch (`None` once a branch has none).
         let mut barriers: Vec<char> = regex_facts::BARRIER_CANDIDATES.to_vec();
         let mut dfa_words: Vec<Option<Vec<String>>> = Vec::new();
-        for (pi, f) in facts.into_iter().enumerate() {
-            let planned = f
-                .groups
-                .as_ref()
-                .and_then(|gs| gs.iter().map(plan).collect::<Option<Vec<_>>>());
+        for (pi, (f, planned)) in analysed.into_iter().enumerate() {
             let Some(plan) = planned else {
                 ungated.push(pi);
                 barriers.retain(|c| f.barriers.contains(c));
