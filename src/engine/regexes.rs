@@ -59,8 +59,7 @@ type WithCaches = (DFA, Pool<Cache, CacheFn>);
 /// reaches one or two of them, and compiling all of them as one DFA, both ways, was a fifth of a run on one
 /// script (issue 6).
 struct Ungated {
-    fwd: DFA,
-    fwd_caches: Pool<Cache, CacheFn>,
+    fwd: WithCaches,
     rev: OnceLock<Result<WithCaches, String>>,
     pattern: String,
 }
@@ -192,10 +191,10 @@ impl fmt::Debug for RegexIndex {
     }
 }
 
-/// Upper bound of the forward lazy DFA's state cache. The default packs hold well over a hundred regexes with
-/// bounded gaps (`[^,。!?;]{0,8}`); searched together with overlapping semantics they need far more DFA states
-/// than the 2 MB default, and a cache that is cleared over and over made a 3 MB script take a minute. Memory is
-/// only used as states are built: about 30 MB on dense marketing prose.
+/// Upper bound of an ungated pattern's forward lazy DFA cache. When the ungated regexes were one DFA, their
+/// bounded gaps (`[^,。!?;]{0,8}`) searched together needed far more states than the 2 MB default, and a cache
+/// cleared over and over made a 3 MB script take a minute; one pattern needs far fewer, and memory is only used
+/// as states are built, so the bound stays generous.
 const FWD_CACHE_CAPACITY: usize = 64 << 20;
 
 /// Upper bound of the reverse DFA's cache; it only runs anchored from the end of each match.
@@ -209,24 +208,34 @@ fn syntax_config() -> syntax::Config {
 
 pub use regex_facts::MAX_MATCH_BYTES;
 
+/// A lazy DFA for `pattern`, forward or reverse, with `MatchKind::All` (every match, for overlapping and
+/// longest-match searches) and no capture groups, and the pool of its per-thread state caches. A cache grows up
+/// to `capacity`, or to the least the pattern needs if that is more.
+fn lazy_dfa(pattern: &str, reverse: bool, capacity: usize) -> Result<WithCaches, String> {
+    let dfa = DFA::builder()
+        .syntax(syntax_config())
+        .thompson(
+            thompson::Config::new()
+                .reverse(reverse)
+                .which_captures(thompson::WhichCaptures::None),
+        )
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(capacity)
+                .skip_cache_capacity_check(true),
+        )
+        .build(pattern)
+        .map_err(|e| e.to_string())?;
+    let d = dfa.clone();
+    let create: CacheFn = Box::new(move || d.create_cache());
+    Ok((dfa, Pool::new(create)))
+}
+
 impl Ungated {
     fn new(pattern: &str) -> Result<Ungated, String> {
-        let fwd = DFA::builder()
-            .syntax(syntax_config())
-            .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(FWD_CACHE_CAPACITY)
-                    .skip_cache_capacity_check(true),
-            )
-            .build(pattern)
-            .map_err(|e| e.to_string())?;
-        let f = fwd.clone();
-        let create: CacheFn = Box::new(move || f.create_cache());
         Ok(Ungated {
-            fwd,
-            fwd_caches: Pool::new(create),
+            fwd: lazy_dfa(pattern, false, FWD_CACHE_CAPACITY)?,
             rev: OnceLock::new(),
             pattern: pattern.to_string(),
         })
@@ -235,26 +244,7 @@ impl Ungated {
     /// The reverse DFA, compiled at the pattern's first match.
     fn rev(&self) -> Result<&WithCaches, String> {
         self.rev
-            .get_or_init(|| {
-                let rev = DFA::builder()
-                    .syntax(syntax_config())
-                    .thompson(
-                        thompson::Config::new()
-                            .reverse(true)
-                            .which_captures(thompson::WhichCaptures::None),
-                    )
-                    .configure(
-                        DFA::config()
-                            .match_kind(MatchKind::All)
-                            .cache_capacity(REV_CACHE_CAPACITY)
-                            .skip_cache_capacity_check(true),
-                    )
-                    .build(&self.pattern)
-                    .map_err(|e| e.to_string())?;
-                let r = rev.clone();
-                let create: CacheFn = Box::new(move || r.create_cache());
-                Ok((rev, Pool::new(create)))
-            })
+            .get_or_init(|| lazy_dfa(&self.pattern, true, REV_CACHE_CAPACITY))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -536,13 +526,13 @@ impl RegexIndex {
         }
         let dfa = self.ungated_dfa(u)?;
         let rule = self.rule_of[self.ungated[u]];
-        let mut fcache = dfa.fwd_caches.get();
+        let (fwd, fwd_caches) = &dfa.fwd;
+        let mut fcache = fwd_caches.get();
         let mut state = OverlappingState::start();
         let first = span.start;
         let input = Input::new(text).range(span);
         loop {
-            dfa.fwd
-                .try_search_overlapping_fwd(&mut fcache, &input, &mut state)
+            fwd.try_search_overlapping_fwd(&mut fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
             let Some(hm) = state.get_match() else { break };
             let end = hm.offset();
@@ -685,14 +675,12 @@ impl RegexIndex {
     }
 }
 
-type AnchoredCacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
-
 /// One gated pattern, for anchored searches that report the longest match at a start. A forward lazy DFA
 /// alone: the start is known, so unlike a full regex it needs no reverse automaton and no capture groups, which
 /// halves what a pre-commit run spends compiling the patterns its script reaches (issue 6).
 struct AnchoredRegex {
     dfa: DFA,
-    caches: Pool<Cache, AnchoredCacheFn>,
+    caches: Pool<Cache, CacheFn>,
 }
 
 /// State cache of one anchored pattern's DFA per thread: its searches are short, so few states are built.
@@ -700,24 +688,8 @@ const ANCHORED_CACHE_CAPACITY: usize = 256 << 10;
 
 impl AnchoredRegex {
     fn new(pattern: &str) -> Result<AnchoredRegex, String> {
-        let dfa = DFA::builder()
-            .syntax(syntax_config())
-            .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(ANCHORED_CACHE_CAPACITY)
-                    // A pattern whose states need more room than that gets the least it needs.
-                    .skip_cache_capacity_check(true),
-            )
-            .build(pattern)
-            .map_err(|e| e.to_string())?;
-        let d = dfa.clone();
-        let create: AnchoredCacheFn = Box::new(move || d.create_cache());
-        Ok(AnchoredRegex {
-            dfa,
-            caches: Pool::new(create),
-        })
+        let (dfa, caches) = lazy_dfa(pattern, false, ANCHORED_CACHE_CAPACITY)?;
+        Ok(AnchoredRegex { dfa, caches })
     }
 
     /// End of the longest non-empty match starting at `start` (at most [`MAX_MATCH_BYTES`] long). With
