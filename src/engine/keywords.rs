@@ -308,26 +308,24 @@ mod tests {
     use super::*;
     use crate::rules::{PackSource, RuleSet};
 
+    /// A pack of one rule with this `match`/`unless` and these examples.
+    fn one_rule(matcher: &str, examples: &str) -> RuleSet {
+        let text = format!(
+            "pack: t\nrules:\n  - id: a\n    title: a\n    category: absolute-terms\n    severity: error\n    law: [\"广告法 第九条第三项\"]\n    message: \"{{matched}}\"\n    help: h\n    {matcher}\n    examples: {examples}\n"
+        );
+        RuleSet::from_sources(&[PackSource {
+            name: "t.yaml".into(),
+            text,
+        }])
+        .unwrap()
+    }
+
     #[test]
     fn every_overlapping_occurrence_is_found() {
-        let set = RuleSet::from_sources(&[PackSource {
-            name: "t.yaml".into(),
-            text: r#"pack: t
-rules:
-  - id: a
-    title: a
-    category: absolute-terms
-    severity: error
-    law: ["广告法 第九条第三项"]
-    message: "{matched}"
-    help: h
-    match: { keywords: [最好, 好的, 全网最好, no.1] }
-    unless: { inside: [最好不要] }
-    examples: { flag: ["«最好»"], pass: ["最好不要"] }
-"#
-            .into(),
-        }])
-        .unwrap();
+        let set = one_rule(
+            "match: { keywords: [最好, 好的, 全网最好, no.1] }\n    unless: { inside: [最好不要] }",
+            r#"{ flag: ["«最好»"], pass: ["最好不要"] }"#,
+        );
         let idx = KeywordIndex::new(&set.rules).unwrap();
         let text = "全网最好的 no.1 最好不要全网最好";
         let mut a = Vec::new();
@@ -402,23 +400,10 @@ rules:
 
     #[test]
     fn small_texts_skip_the_automaton_until_the_budget_is_spent() {
-        let set = RuleSet::from_sources(&[PackSource {
-            name: "t.yaml".into(),
-            text: r#"pack: t
-rules:
-  - id: a
-    title: a
-    category: absolute-terms
-    severity: error
-    law: ["广告法 第九条第三项"]
-    message: "{matched}"
-    help: h
-    match: { keywords: [最好, 第一] }
-    examples: { flag: ["«最好»"], pass: ["很好"] }
-"#
-            .into(),
-        }])
-        .unwrap();
+        let set = one_rule(
+            "match: { keywords: [最好, 第一] }",
+            r#"{ flag: ["«最好»"], pass: ["很好"] }"#,
+        );
         let idx = KeywordIndex::new(&set.rules).unwrap();
         let text = "最好，第一，最好".repeat(100);
         let mut first = Vec::new();
