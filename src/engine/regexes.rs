@@ -871,6 +871,18 @@ rules:
         assert_eq!(hits[0].start, text.len() - MAX_MATCH_BYTES);
     }
 
+    /// `n` pieces drawn by a fixed linear congruential generator from `seed`.
+    fn random_text(pieces: &[&str], mut seed: u64, n: usize) -> String {
+        let mut text = String::new();
+        for _ in 0..n {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        text
+    }
+
     fn index_of(regexes: &[&str]) -> RegexIndex {
         use crate::rules::{PackSource, RuleSet};
         let list = regexes
@@ -995,14 +1007,7 @@ rules:
             "的",
             "好",
         ];
-        let mut seed = 7u64;
-        let mut text = String::new();
-        for _ in 0..6000 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-        }
+        let text = random_text(&pieces, 7, 6000);
         for (p, expected_mode) in patterns {
             let idx = index_of(&[p]);
             assert!(idx.ungated.is_empty(), "{p} is gated");
@@ -1046,14 +1051,7 @@ rules:
             "3", "12", ".", "天", "就", "见效", "好了", "万", "亿", "人", "多", " ", "。", "!",
             "?", ";", ",", "\n", "三", "百", "手机", "之王", "的",
         ];
-        let mut seed = 11u64;
-        let mut text = String::new();
-        for _ in 0..8000 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-        }
+        let text = random_text(&pieces, 11, 8000);
         let limited = index_of(&patterns);
         assert_eq!(limited.ungated.len(), 4, "none is gated");
         let sentences = limited.sentences.as_ref().expect("limited to sentences");
