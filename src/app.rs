@@ -172,6 +172,17 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         });
     }
     let baseline_file = args.baseline.clone().or_else(|| settings.baseline.clone());
+    let jobs_pool = args.jobs.and_then(|n| {
+        let global = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+        global.is_err().then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| AppError::Usage(format!("cannot start {n} threads: {e}")))
+        })
+    });
     let set = workflow::rule_set(&args.rules, &settings)?;
     let mut engine = Engine::new(Arc::new(set))?;
     if let Some(bytes) = args.chunk_bytes {
@@ -245,15 +256,13 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         }
     }
 
-    // `--jobs N` gets a pool of its own; otherwise the global pool, already started for loading the packs,
-    // does the work (issue 6: no second set of threads to start on a pre-commit run).
-    let pool = match args.jobs {
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| AppError::Usage(format!("cannot start {n} threads: {e}")))?,
-        ),
+    // `--jobs N` sizes rayon's global pool before anything uses it (loading the packs, building the engine and
+    // writing the report run on it too); only if it is already running does the scan get a pool of its own.
+    // Without `--jobs` the global pool, already started for the packs, does the work (issue 6: no second set
+    // of threads to start on a pre-commit run).
+    let pool = match jobs_pool {
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => return Err(e),
         None => None,
     };
     let date = match &args.date {
