@@ -231,7 +231,7 @@ impl Config {
     /// Applies pack switches, disables and allowed names to a loaded rule set, checking every id it names.
     ///
     /// Allowed names become `unless.inside` phrases of every rule: the engine already suppresses a hit covered
-    /// by such a phrase, so a brand such as 第一坊 costs one automaton pattern and no new filter.
+    /// by such a phrase, so a brand such as 第一坊 costs one keyword pattern and no new filter.
     pub fn apply_rules(&self, set: &mut RuleSet) -> Result<(), AppError> {
         for id in self.file.packs.keys() {
             if !set.packs.iter().any(|p| &p.id == id) {

@@ -23,7 +23,7 @@ pub enum RuleError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Invalid(Box<InvalidPack>),
-    /// The packs are valid but the matcher could not be built from them (too large an automaton, say).
+    /// The packs are valid but the matcher could not be built from them (too many phrases, say).
     #[error("cannot build the matcher from the rule packs: {0}")]
     #[diagnostic(code(livelint::rules::build))]
     Build(String),

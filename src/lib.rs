@@ -2,8 +2,8 @@
 //! grounded in the regulations (广告法, 网络直播营销管理办法, 明码标价和禁止价格欺诈规定 ...), and reports each
 //! violation with its source span, the law it breaks and how to fix it.
 //!
-//! Data flows one way: source -> normalized text with an offset map -> one keyword automaton pass and one
-//! multi-regex pass -> context filters -> [`Finding`]s with spans in the original text -> sorted -> reporter.
+//! Data flows one way: source -> normalized text with an offset map -> one keyword pass, and the regexes
+//! where its literals allow -> context filters -> [`Finding`]s with spans in the original text -> sorted -> reporter.
 //!
 //! ```
 //! use std::sync::Arc;

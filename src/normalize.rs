@@ -22,7 +22,7 @@ const MAX_SEPARATOR_RUN: usize = 4;
 /// Normalized text plus the sparse map to original byte offsets.
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
-    /// The text the keyword automaton and the regexes run on.
+    /// The text the keyword matcher and the regexes run on.
     pub text: String,
     /// `(normalized offset, original offset)` pairs, sorted; between two anchors both texts advance byte for byte.
     anchors: Vec<(u32, u32)>,

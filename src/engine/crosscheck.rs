@@ -439,7 +439,7 @@ pub struct ProductIndex {
     /// The products.
     pub products: Vec<IndexedProduct>,
     by_id: HashMap<String, usize>,
-    /// Normalized aliases and titles; the automaton is built on first use (a run of listings alone never
+    /// Normalized aliases and titles; the aho-corasick automaton is built on first use (a run of listings alone never
     /// needs it, and it is the costliest part of indexing thousands of products).
     alias_patterns: Vec<String>,
     aliases: OnceLock<Option<AhoCorasick>>,

@@ -1,6 +1,6 @@
-//! The matcher: normalized text -> one automaton pass (keywords, context phrases, the literals that gate the
-//! regexes) -> anchored regex searches where those literals allow, and one multi-regex DFA pass over the
-//! sentences that need it -> context filters -> findings with spans in the original text. It never prints;
+//! The matcher: normalized text -> one keyword pass (keywords, context phrases, the literals that gate the
+//! regexes) -> anchored regex searches where those literals allow, and a lazy DFA per other regex over
+//! the sentences that need it -> context filters -> findings with spans in the original text. It never prints;
 //! reporters render what it returns.
 
 pub mod chunk;
@@ -10,6 +10,7 @@ pub mod fxhash;
 pub mod keywords;
 pub mod lazy_regex;
 pub mod listing;
+pub mod phrase_set;
 pub mod regexes;
 
 use std::sync::Arc;
@@ -84,9 +85,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Indexes every rule of the set for one keyword automaton; the automaton is built when the input turns
-    /// out big enough to pay for it, and regexes are compiled on first use (issue 6: a run that reaches no
-    /// regex rule does not pay for them, nor a run on one script for the automaton).
+    /// Indexes every rule of the set for one keyword pass; regexes are compiled on first use (issue 6: a run
+    /// that reaches no regex rule does not pay for them).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
         let regexes = RegexIndex::new(&rules.rules)?;
         let keywords = KeywordIndex::with_literals(&rules.rules, regexes.literals())?;

@@ -1,5 +1,5 @@
 //! The regexes of all rules. Most are *gated*: searched, anchored, only where literals found by the engine's
-//! one automaton allow (below). Each of the others (*ungated*: digit-led patterns and the like) has a lazy DFA
+//! one phrase pass allow (below). Each of the others (*ungated*: digit-led patterns and the like) has a lazy DFA
 //! of its own, searched with overlapping semantics over the sentences that can hold a match (those around one
 //! of its required words); a reverse DFA, built at its first match, finds where each match starts.
 //!
@@ -14,7 +14,7 @@
 //! Gating by literals: most rule regexes start with an alternation of words (`(降血糖|降血压|...)[^,]{0,8}...`).
 //! Hundreds of them in one overlapping DFA need more states than any cache holds, so the DFA thrashed (a 100 MB
 //! tree took 16 s). Every match of a regex begins with one of its prefix literals, so a regex whose prefix set is
-//! finite is *gated*: the literals go into the engine's character-wise automaton (the text is walked once for
+//! finite is *gated*: the literals go into the engine's keyword matcher (the text is walked once for
 //! keywords and regexes), and only where they occur the regex runs, anchored, for its longest match (capped as
 //! above). The union of those spans equals the union of all matches, which is what the engine reports after
 //! merging a rule's overlapping candidates. Regexes that have neither a finite prefix set nor a required word
@@ -35,13 +35,13 @@ use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::{Arc, OnceLock};
 
-use daachorse::CharwiseDoubleArrayAhoCorasick;
 use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 
+use super::phrase_set::PhraseSet;
 use super::{Hit, Role};
 use crate::error::RuleError;
 use crate::normalize::fold_char;
@@ -66,11 +66,11 @@ struct Ungated {
 
 /// The trigger and arm words of all gate groups; a literal's id indexes `starts`.
 ///
-/// The engine puts the literals into its keyword automaton, so the text is walked once for both (issue 6);
-/// `ac` is built only when the index scans on its own (tests, benchmarks).
+/// The engine puts the literals into its keyword matcher, so the text is walked once for both (issue 6);
+/// `set` is built only when the index scans on its own (tests, benchmarks).
 struct Anchors {
     literals: Vec<String>,
-    ac: OnceLock<Result<CharwiseDoubleArrayAhoCorasick<u32>, String>>,
+    set: OnceLock<PhraseSet>,
     /// For each literal, the buckets its occurrences go to (a group's trigger bucket, then one per arm), as
     /// ranges of `targets`: one flat array, since this is done for every occurrence.
     starts: Vec<u32>,
@@ -159,7 +159,7 @@ pub struct RegexIndex {
     /// Where the ungated patterns run: only the sentences that hold one of their required words; the whole
     /// text when `None`.
     sentences: Option<Arc<Sentences>>,
-    /// The literal automaton of the gated patterns, if any.
+    /// The literals of the gated patterns, if any.
     anchors: Option<Arc<Anchors>>,
     /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs.
     gated: Arc<Vec<OnceLock<Result<AnchoredRegex, String>>>>,
@@ -374,7 +374,7 @@ impl RegexIndex {
             }
             Some(Arc::new(Anchors {
                 literals,
-                ac: OnceLock::new(),
+                set: OnceLock::new(),
                 starts,
                 targets,
             }))
@@ -424,24 +424,16 @@ impl RegexIndex {
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
         let mut found = Vec::new();
         if let Some(anchors) = &self.anchors {
-            let ac = anchors
-                .ac
-                .get_or_init(|| {
-                    CharwiseDoubleArrayAhoCorasick::with_values(
-                        anchors
-                            .literals
-                            .iter()
-                            .enumerate()
-                            .map(|(i, l)| (l.as_str(), i as u32)),
-                    )
-                    .map_err(|e| e.to_string())
-                })
-                .as_ref()
-                .map_err(Clone::clone)?;
-            found.extend(
-                ac.find_overlapping_iter(text)
-                    .map(|m| (m.value(), m.start())),
-            );
+            let set = anchors.set.get_or_init(|| {
+                PhraseSet::new(
+                    anchors
+                        .literals
+                        .iter()
+                        .zip(0u32..)
+                        .map(|(l, i)| (l.as_str(), i)),
+                )
+            });
+            set.for_each_match(text, |id, start, _| found.push((id, start)));
         }
         self.scan_found(text, active, &found, out)
     }
@@ -453,7 +445,7 @@ impl RegexIndex {
     }
 
     /// [`RegexIndex::scan`], given every occurrence of its [`literals`](RegexIndex::literals) in `text` as
-    /// (literal id, start), found by the caller's automaton.
+    /// (literal id, start), found by the caller's keyword matcher.
     pub fn scan_found(
         &self,
         text: &str,
@@ -593,7 +585,7 @@ impl RegexIndex {
     }
 
     /// Runs each gated pattern, anchored, at the starts its triggers (`buckets`, filled by the literal
-    /// automaton) allow: the trigger occurrences themselves, or the positions within a window
+    /// matcher) allow: the trigger occurrences themselves, or the positions within a window
     /// before a required word that begin with the first character of a prefix.
     fn search_triggered(
         &self,
@@ -615,8 +607,8 @@ impl RegexIndex {
                     continue;
                 }
                 let sets = &mut buckets[first..=first + group.arms as usize];
-                // The automaton reports by end, so the occurrences are nearly sorted: a stable sort is about
-                // linear.
+                // The matcher reports by start, so the occurrences come sorted, bar literals of different
+                // lengths at one place: a stable sort is about linear.
                 for b in sets.iter_mut() {
                     b.sort();
                 }
@@ -809,7 +801,7 @@ fn normal_literals(set: &[String]) -> Option<Vec<&str>> {
         .collect();
     // A literal that extends another one of the set adds nothing: where it occurs, the shorter one occurs at
     // the same place. Dropping them leaves a third of the literals (专柜 stands for 405 variants such as
-    // 专柜也卖), and the automaton is built in a third of the time. In sorted order the extensions of a literal
+    // 专柜也卖), and the matcher has a third of them to look for. In sorted order the extensions of a literal
     // follow it directly.
     normal.sort_unstable();
     let mut kept: Vec<&str> = Vec::with_capacity(normal.len());
