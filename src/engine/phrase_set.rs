@@ -85,11 +85,22 @@ fn decode_at(bytes: &[u8], pos: usize) -> (u32, usize) {
 impl PhraseSet {
     /// Indexes `(phrase, id)` pairs. An empty phrase is skipped, and a phrase given twice keeps its smaller id.
     pub fn new<'a>(phrases: impl IntoIterator<Item = (&'a str, u32)>) -> PhraseSet {
-        let mut sorted: Vec<(&str, u32)> =
-            phrases.into_iter().filter(|(p, _)| !p.is_empty()).collect();
-        sorted.sort_unstable();
+        // Sorted by their first eight bytes as a number first, so that most comparisons are not string
+        // comparisons.
+        let mut keyed: Vec<(u64, &str, u32)> = phrases
+            .into_iter()
+            .filter(|(p, _)| !p.is_empty())
+            .map(|(p, id)| {
+                let mut head = [0u8; 8];
+                let n = p.len().min(8);
+                head[..n].copy_from_slice(&p.as_bytes()[..n]);
+                (u64::from_be_bytes(head), p, id)
+            })
+            .collect();
+        keyed.sort_unstable();
         // Narrowing relies on distinct phrases: two equal ones would leave one of exactly `depth` bytes behind.
-        sorted.dedup_by(|later, first| later.0 == first.0);
+        keyed.dedup_by(|later, first| later.1 == first.1);
+        let sorted: Vec<(&str, u32)> = keyed.into_iter().map(|(_, p, id)| (p, id)).collect();
         let mut set = PhraseSet {
             bytes: Vec::with_capacity(sorted.iter().map(|(p, _)| p.len()).sum()),
             offsets: Vec::with_capacity(sorted.len() + 1),

@@ -95,20 +95,27 @@ struct Sentences {
 #[derive(Default)]
 struct LiteralTable {
     ids: super::fxhash::FxHashMap<String, usize>,
-    literals: Vec<String>,
     owners: Vec<Vec<(u32, u8)>>,
 }
 
 impl LiteralTable {
     /// The id of `lit`, added if new.
     fn intern(&mut self, lit: String) -> usize {
-        if let Some(&id) = self.ids.get(&lit) {
-            return id;
+        let next = self.owners.len();
+        let id = *self.ids.entry(lit).or_insert(next);
+        if id == next {
+            self.owners.push(Vec::new());
         }
-        self.ids.insert(lit.clone(), self.literals.len());
-        self.literals.push(lit);
-        self.owners.push(Vec::new());
-        self.literals.len() - 1
+        id
+    }
+
+    /// The literals in the order of their ids, and their owners.
+    fn into_parts(self) -> (Vec<String>, Vec<Vec<(u32, u8)>>) {
+        let mut literals = vec![String::new(); self.owners.len()];
+        for (lit, id) in self.ids {
+            literals[id] = lit;
+        }
+        (literals, self.owners)
     }
 }
 
@@ -344,7 +351,7 @@ impl RegexIndex {
                     None => whole.push(u as u32),
                 }
             }
-            let mut of_literal = vec![Vec::new(); table.literals.len()];
+            let mut of_literal = vec![Vec::new(); table.owners.len()];
             for (id, u) in pairs {
                 if !of_literal[id].contains(&u) {
                     of_literal[id].push(u);
@@ -356,9 +363,7 @@ impl RegexIndex {
                 whole,
             })
         };
-        let LiteralTable {
-            literals, owners, ..
-        } = table;
+        let (literals, owners) = table.into_parts();
         let anchors = if literals.is_empty() {
             None
         } else {
