@@ -110,7 +110,7 @@ fn regex_facts_table(packs: &[PathBuf], out: &Path) {
         let Ok(f) = regex_facts::analyze(p) else {
             continue;
         };
-        let f = f.without_ascii_capitals();
+        let f = f.without_ascii_capitals().without_extensions();
         let groups = match &f.groups {
             None => "None".to_string(),
             Some(gs) => {

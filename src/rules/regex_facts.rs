@@ -122,6 +122,33 @@ impl Facts {
         }
         self
     }
+
+    /// The facts without the literals that extend another literal of their set (专柜也卖 beside 专柜): where
+    /// one occurs, the shorter one occurs at the same place, so the engine drops them anyway (about a sixth of
+    /// the literals of the default packs' regexes). build.rs writes the table without them, so that a run does
+    /// not make strings of them (issue 6). Whether a literal is kept never depends on one dropped here: a
+    /// literal holds every character of the literals it extends.
+    pub fn without_extensions(mut self) -> Facts {
+        let drop = |set: &mut Vec<String>| {
+            set.sort_unstable();
+            let mut kept: Vec<String> = Vec::with_capacity(set.len());
+            for l in set.drain(..) {
+                if !kept.last().is_some_and(|k| l.starts_with(k.as_str())) {
+                    kept.push(l);
+                }
+            }
+            *set = kept;
+        };
+        for g in self.groups.iter_mut().flatten() {
+            if let Some(p) = g.prefixes.as_mut() {
+                drop(p);
+            }
+            for r in &mut g.required {
+                drop(&mut r.words);
+            }
+        }
+        self
+    }
 }
 
 /// Parses a rule regex as the matcher compiles it: case-insensitively, because the text it runs on is already
@@ -340,6 +367,28 @@ mod tests {
 
     fn strings(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn extensions_are_dropped_from_every_set() {
+        let f = analyze("(专柜|专柜也卖|专卖|x|xy)[^,]{0,3}(微信群|微信|qq)").unwrap();
+        let g = &f
+            .without_ascii_capitals()
+            .without_extensions()
+            .groups
+            .unwrap()[0];
+        assert_eq!(
+            g.prefixes.as_deref(),
+            Some(&strings(&["x", "专卖", "专柜"])[..])
+        );
+        assert!(g
+            .required
+            .iter()
+            .any(|r| r.words == strings(&["qq", "微信"])));
+        assert!(g
+            .required
+            .iter()
+            .all(|r| !r.words.contains(&"微信群".to_string())));
     }
 
     fn one_group(pattern: &str) -> Group {
