@@ -568,6 +568,8 @@ impl RegexIndex {
         let Some(anchors) = &self.anchors else {
             return Ok(());
         };
+        let mut armed: Vec<usize> = Vec::new();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         BUCKETS.with(|cell| {
             let mut buckets = cell.borrow_mut();
             // Cleared first, so that a scan that stopped half-way (an error) leaves nothing for the next.
@@ -585,20 +587,26 @@ impl RegexIndex {
                     buckets[b as usize].push(start);
                 }
             }
-            self.search_triggered(text, active, &mut buckets, out)
-        })
+            self.armed_starts(text, active, &mut buckets, &mut armed, &mut runs);
+        });
+        // Outside the borrow of the buckets: a thread that waits for the parallel loop may meanwhile run
+        // another scan, which takes them.
+        self.compile_reached(&runs);
+        self.search_armed(text, &armed, &runs, out)
     }
 
-    /// Runs each gated pattern, anchored, at the starts its triggers (`buckets`, filled by the literal
-    /// matcher) allow: the trigger occurrences themselves, or the positions within a window
-    /// before a required word that begin with the first character of a prefix.
-    fn search_triggered(
+    /// The starts of each gated pattern that its triggers (`buckets`, filled by the literal matcher) allow and
+    /// its arms confirm: the trigger occurrences themselves, or the positions within a window before a
+    /// required word that begin with the first character of a prefix. Appends them to `armed`, and for each
+    /// pattern with starts (pattern, end of its starts in `armed`) to `runs`.
+    fn armed_starts(
         &self,
         text: &str,
         active: &[bool],
         buckets: &mut [Vec<usize>],
-        out: &mut Vec<Hit>,
-    ) -> Result<(), String> {
+        armed_all: &mut Vec<usize>,
+        runs: &mut Vec<(usize, usize)>,
+    ) {
         let mut starts: Vec<usize> = Vec::new();
         let mut armed: Vec<usize> = Vec::new();
         for (p, groups) in self.groups_of.iter().enumerate() {
@@ -652,12 +660,44 @@ impl RegexIndex {
             if armed.is_empty() {
                 continue;
             }
+            armed_all.extend_from_slice(&armed);
+            runs.push((p, armed_all.len()));
+        }
+    }
+
+    /// Compiles the gated patterns of `runs` not compiled yet, side by side when there are several: a
+    /// pre-commit run on one script reaches about ten, at a few hundred microseconds each, while the other
+    /// cores have nothing to do (issue 6).
+    fn compile_reached(&self, runs: &[(usize, usize)]) {
+        use rayon::prelude::*;
+        let missing: Vec<usize> = runs
+            .iter()
+            .map(|&(p, _)| p)
+            .filter(|&p| self.gated[p].get().is_none())
+            .collect();
+        if missing.len() > 1 {
+            missing.par_iter().for_each(|&p| {
+                self.gated[p].get_or_init(|| AnchoredRegex::new(&self.patterns[p]));
+            });
+        }
+    }
+
+    /// Searches each pattern of `runs`, anchored, at its starts in `armed`.
+    fn search_armed(
+        &self,
+        text: &str,
+        armed: &[usize],
+        runs: &[(usize, usize)],
+        out: &mut Vec<Hit>,
+    ) -> Result<(), String> {
+        let mut from = 0;
+        for &(p, to) in runs {
             let re = self.gated[p]
                 .get_or_init(|| AnchoredRegex::new(&self.patterns[p]))
                 .as_ref()
                 .map_err(Clone::clone)?;
             let mut cache = re.caches.get();
-            for &start in &armed {
+            for &start in &armed[from..to] {
                 if let Some(end) = re.longest(&mut cache, text, start)? {
                     out.push(Hit {
                         rule: self.rule_of[p],
@@ -667,6 +707,7 @@ impl RegexIndex {
                     });
                 }
             }
+            from = to;
         }
         Ok(())
     }
