@@ -268,7 +268,7 @@ impl Engine {
         let mut hits = Vec::new();
         let mut literals = Vec::new();
         self.keywords
-            .scan_with_literals(text, active, &mut hits, &mut literals)?;
+            .scan_with_literals(text, active, &mut hits, &mut literals);
         self.regexes
             .scan_found(text, active, &literals, &mut hits)?;
         if hits.is_empty() {
