@@ -2,9 +2,10 @@
 //!
 //! The phrases are sorted, and grouped by their first two characters. The text is walked once, character by
 //! character; each pair of adjacent characters is looked up in a small bit table (a Bloom filter of the pairs
-//! that begin a phrase, 16 KB, so it stays in the L1 cache). Only where the bit is set (about 3% of positions on
-//! live-commerce text with the default packs) are the phrases of that pair compared with the text, by narrowing
-//! their sorted range one byte at a time. One-character phrases have a table of their own.
+//! that begin a phrase, 16 KB, so it stays in the L1 cache). Only where the bit is set are the phrases of that
+//! pair compared with the text, by narrowing their sorted range one byte at a time. One-character phrases have
+//! a table of their own. On live-commerce text 3% of the positions pass with the bench pack's 870 phrases; with
+//! the default packs, whose regex literals include common words such as 的 or 用, about a third do.
 //!
 //! Against the character-wise double-array Aho-Corasick automaton this replaced, the walk costs one table
 //! test per character instead of a transition through a double array many times the size of the cache, and
