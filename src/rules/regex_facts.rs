@@ -109,18 +109,8 @@ impl Facts {
     /// The facts without the literals that hold an ASCII capital: the text they are matched against is
     /// lower-cased, so the engine drops those anyway, and they are most of what a case-insensitive English
     /// pattern yields (1,024 variants of `clinically`). build.rs writes the table without them.
-    pub fn without_ascii_capitals(mut self) -> Facts {
-        let keep =
-            |set: &mut Vec<String>| set.retain(|l| !l.bytes().any(|b| b.is_ascii_uppercase()));
-        for g in self.groups.iter_mut().flatten() {
-            if let Some(p) = g.prefixes.as_mut() {
-                keep(p);
-            }
-            for r in &mut g.required {
-                keep(&mut r.words);
-            }
-        }
-        self
+    pub fn without_ascii_capitals(self) -> Facts {
+        self.with_each_set(|set| set.retain(|l| !l.bytes().any(|b| b.is_ascii_uppercase())))
     }
 
     /// The facts without the literals that extend another literal of their set (专柜也卖 beside 专柜): where
@@ -128,8 +118,8 @@ impl Facts {
     /// the literals of the default packs' regexes). build.rs writes the table without them, so that a run does
     /// not make strings of them (issue 6). Whether a literal is kept never depends on one dropped here: a
     /// literal holds every character of the literals it extends.
-    pub fn without_extensions(mut self) -> Facts {
-        let drop = |set: &mut Vec<String>| {
+    pub fn without_extensions(self) -> Facts {
+        self.with_each_set(|set| {
             set.sort_unstable();
             let mut kept: Vec<String> = Vec::with_capacity(set.len());
             for l in set.drain(..) {
@@ -138,13 +128,17 @@ impl Facts {
                 }
             }
             *set = kept;
-        };
+        })
+    }
+
+    /// The facts after `change` has been applied to every literal set (prefixes and required words).
+    fn with_each_set(mut self, change: impl Fn(&mut Vec<String>)) -> Facts {
         for g in self.groups.iter_mut().flatten() {
             if let Some(p) = g.prefixes.as_mut() {
-                drop(p);
+                change(p);
             }
             for r in &mut g.required {
-                drop(&mut r.words);
+                change(&mut r.words);
             }
         }
         self
