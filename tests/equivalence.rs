@@ -131,6 +131,53 @@ fn unbounded_regex_gives_the_same_findings_in_chunks() {
     );
 }
 
+#[test]
+fn regexes_that_test_the_text_ends_give_the_same_findings_in_chunks() {
+    // In a chunk's window, the window's edges look like the ends of the text to `^` and `$`; what they match
+    // there starts outside the chunk's core and must not be reported.
+    let pack = PACK.replace(r"'最高'", r"'^最好|最好$', '(是|排)第一(的|名|$)'");
+    let text = "最好".to_string()
+        + &corpus(13, 30_000)
+        + "我们是第一的，是第一名"
+        + &corpus(14, 30_000)
+        + "我们是第一";
+    let ctx = ScanContext::default();
+    let expected = engine(&pack)
+        .with_chunk_bytes(usize::MAX)
+        .scan_text(&text, &ctx)
+        .unwrap();
+    let history: Vec<&Finding> = expected
+        .iter()
+        .filter(|f| f.rule.id == "eq/history")
+        .collect();
+    assert!(
+        history.iter().any(|f| f.span == (0..6)),
+        "最好 at the start"
+    );
+    assert!(
+        history
+            .iter()
+            .any(|f| f.span.end == text.len() && f.matched == "是第一"),
+        "是第一 at the end"
+    );
+    // 最好 and 是第一 inside the text, which only a chunk edge could make match.
+    let inside = |m: &str| {
+        history
+            .iter()
+            .filter(|f| f.matched == m && f.span.start > 0 && f.span.end < text.len())
+            .count()
+    };
+    assert_eq!(inside("最好"), 0);
+    assert_eq!(inside("是第一"), 0);
+    for chunk in [64, 300, 4096] {
+        let got = engine(&pack)
+            .with_chunk_bytes(chunk)
+            .scan_text(&text, &ctx)
+            .unwrap();
+        assert_eq!(shape(&got), shape(&expected), "chunk size {chunk}");
+    }
+}
+
 fn run(dir: &std::path::Path, extra: &[&str]) -> Vec<u8> {
     let out = Command::cargo_bin("livelint")
         .unwrap()

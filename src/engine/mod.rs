@@ -78,8 +78,8 @@ pub struct Engine {
     keywords: KeywordIndex,
     regexes: RegexIndex,
     chunk_bytes: usize,
-    /// Normalized bytes around a chunk that decide its findings; `None` when some regex tests the text ends.
-    margin: Option<usize>,
+    /// Normalized bytes around a chunk that decide its findings.
+    margin: usize,
     /// Bytes around a candidate in which its context phrases can stand.
     context_reach: usize,
 }
@@ -101,9 +101,7 @@ impl Engine {
         // character.
         let context_reach = keywords.longest_context() + 4 * (max_window + 1);
         // See chunk.rs: match, context reach, look-around slack.
-        let margin = regexes
-            .max_len()
-            .map(|re| keywords.longest_match().max(re) + context_reach + 16);
+        let margin = keywords.longest_match().max(regexes.max_len()) + context_reach + 16;
         Ok(Engine {
             rules,
             keywords,
@@ -152,21 +150,18 @@ impl Engine {
         if !active.iter().any(|&a| a) {
             return Ok(Vec::new());
         }
-        let mut cands = match self.margin {
-            Some(margin) if original.len() > self.chunk_bytes => {
-                let plan = chunk::plan(original, self.chunk_bytes, margin);
-                let parts: Result<Vec<Vec<Candidate>>, String> = plan
-                    .par_iter()
-                    .map(|w| self.chunk_candidates(original, w, margin, &active))
-                    .collect();
-                parts?.concat()
-            }
-            _ => {
-                let mut out = Vec::new();
-                let norm = normalize(original);
-                self.candidates(original, &norm, 0, 0..original.len(), &active, &mut out)?;
-                out
-            }
+        let mut cands = if original.len() > self.chunk_bytes {
+            let plan = chunk::plan(original, self.chunk_bytes, self.margin);
+            let parts: Result<Vec<Vec<Candidate>>, String> = plan
+                .par_iter()
+                .map(|w| self.chunk_candidates(original, w, self.margin, &active))
+                .collect();
+            parts?.concat()
+        } else {
+            let mut out = Vec::new();
+            let norm = normalize(original);
+            self.candidates(original, &norm, 0, 0..original.len(), &active, &mut out)?;
+            out
         };
         if cands.is_empty() {
             return Ok(Vec::new());

@@ -180,7 +180,7 @@ pub struct RegexIndex {
     reach: Vec<usize>,
     /// Per ungated pattern, its DFAs once compiled.
     compiled: Arc<Vec<OnceLock<Result<Ungated, String>>>>,
-    max_len: Option<usize>,
+    max_len: usize,
 }
 
 impl fmt::Debug for RegexIndex {
@@ -283,9 +283,16 @@ impl RegexIndex {
                 Ok((f, planned))
             })
             .collect::<Result<_, RuleError>>()?;
+        // A pattern that tests the ends of the text (`^`, `$`) is bounded like the others: every match is at
+        // most MAX_MATCH_BYTES long, so a chunk window's edge, which such a pattern takes for an end of the
+        // text, can only end or begin matches that start outside the chunk's core, and those are dropped
+        // (chunk.rs). Scanning such inputs whole had kept every big file on one core with the default packs,
+        // one of whose rules ends in `(的|名|$)` (issue 6).
         let max_len = analysed
             .iter()
-            .try_fold(0usize, |m, (f, _)| f.max_len.map(|l| m.max(l)));
+            .map(|(f, _)| f.max_len.unwrap_or(MAX_MATCH_BYTES))
+            .max()
+            .unwrap_or(0);
         let mut ungated = Vec::new();
         let mut table = LiteralTable::default();
         let mut reach = vec![MAX_MATCH_BYTES; patterns.len()];
@@ -412,8 +419,8 @@ impl RegexIndex {
         self.rule_of.is_empty()
     }
 
-    /// Longest match of any regex in bytes; `None` when some regex is anchored to the text ends.
-    pub fn max_len(&self) -> Option<usize> {
+    /// Longest match of any regex in bytes (at most [`MAX_MATCH_BYTES`]).
+    pub fn max_len(&self) -> usize {
         self.max_len
     }
 
