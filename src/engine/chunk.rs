@@ -13,7 +13,10 @@
 //!   candidates that start in its core, so every candidate is produced exactly once.
 //! - Regex matches are bounded: by the pattern's own maximum length, and in any case by
 //!   `regexes::MAX_MATCH_BYTES` (for each end, the leftmost start at most that far back, in whole scans too).
-//!   A regex that tests the ends of the text (`^`, `$` without `(?m)`) makes the engine scan inputs whole.
+//!   A regex that tests the ends of the text (`^`, `$` without `(?m)`) takes a window's edges for them, but
+//!   what it matches there begins in the first `MAX_MATCH_BYTES` of the window or ends at its last byte, so it
+//!   starts outside the core (the margin is longer than any match) unless the edge is a real end of the text
+//!   (`tests/equivalence.rs`).
 //! - Overlapping candidates of a rule are merged into one finding only after all chunks are in, so a merged
 //!   finding may be longer than any chunk.
 //!
