@@ -20,7 +20,7 @@ use super::fxhash::FxHashMap;
 const FILTER_BITS: u32 = 17;
 
 /// A set of distinct, non-empty phrases, each with the caller's id.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct PhraseSet {
     /// The phrases' bytes, concatenated in sorted order; phrase `i` is `bytes[offsets[i]..offsets[i + 1]]`.
     bytes: Vec<u8>,
@@ -34,6 +34,17 @@ pub struct PhraseSet {
     /// Bloom filter and table of the one-character phrases.
     single_filter: Vec<u64>,
     singles: FxHashMap<u32, u32>,
+}
+
+/// A summary: the tables hold thousands of phrases and a 16 KB filter, which would swamp an engine's `{:?}`.
+impl std::fmt::Debug for PhraseSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhraseSet")
+            .field("phrases", &self.ids.len())
+            .field("pairs", &self.groups.len())
+            .field("singles", &self.singles.len())
+            .finish()
+    }
 }
 
 /// The key of a pair of characters.
