@@ -336,7 +336,13 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             })
             .collect();
         out.par_extend(doc_inputs.par_iter().map(|input| {
-            let loaded = source::load_path(&input.path, &input.display, input.kind, forced);
+            let loaded = source::load_path(
+                &input.path,
+                &input.display,
+                input.kind,
+                forced,
+                !args.no_mmap,
+            );
             scan_one(
                 &engine,
                 &xcheck,

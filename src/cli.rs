@@ -178,6 +178,10 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core). The output is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Read big files instead of mapping them into memory. A file changed by another program while it is
+    /// scanned can give wrong positions when mapped, or stop the run if it is cut short.
+    #[arg(long)]
+    pub no_mmap: bool,
     /// Name shown for stdin in reports.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_name: String,

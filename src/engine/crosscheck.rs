@@ -1247,7 +1247,7 @@ mod tests {
                     end_ms: 9_000,
                 },
             ],
-            text,
+            text: text.into(),
             products: vec![],
             origin: None,
         };

@@ -9,8 +9,9 @@ pub mod transcript;
 pub mod vtt;
 pub mod yamlpos;
 
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::rules::schema::{ProductCategory, Scope};
@@ -29,6 +30,72 @@ pub struct Segment {
     pub end_ms: u64,
 }
 
+/// The decoded text of a document: owned, or a read-only map of a big UTF-8 file.
+///
+/// Reading 100 MB into memory cost a sixth of a scan of it, most of it copying and zeroing pages before the
+/// first byte could be scanned (issue 6); a map costs neither, and the scan starts at once. Mapped text is
+/// checked to be UTF-8 when it is mapped. As with ripgrep's maps, a file that another program changes while it
+/// is scanned can give wrong spans, or stop the run if it is cut short; `--no-mmap` reads instead.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Owned(String),
+    /// Valid UTF-8 (checked when mapped).
+    Mapped(Arc<memmap2::Mmap>),
+}
+
+impl Text {
+    /// The text as a string slice.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Owned(s) => s,
+            // SAFETY: `Text::mapped` admits only maps that hold valid UTF-8, and the map is read-only.
+            Repr::Mapped(m) => unsafe { std::str::from_utf8_unchecked(m) },
+        }
+    }
+
+    /// Whether the text is a map of its file rather than a copy.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.0, Repr::Mapped(_))
+    }
+
+    /// A map that holds UTF-8; gives it back otherwise.
+    fn mapped(map: memmap2::Mmap) -> Result<Text, memmap2::Mmap> {
+        if is_utf8(&map) {
+            Ok(Text(Repr::Mapped(Arc::new(map))))
+        } else {
+            Err(map)
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Repr::Owned(s))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Repr::Owned(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// One input, ready to scan.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -37,7 +104,7 @@ pub struct Document {
     /// Script, transcript or listing.
     pub kind: Scope,
     /// Decoded text; every span refers to it.
-    pub text: String,
+    pub text: Text,
     /// Cues, sorted by range (transcripts only).
     pub segments: Vec<Segment>,
     /// Product categories the input is about.
@@ -48,7 +115,7 @@ pub struct Document {
 
 impl Document {
     /// A plain-text document.
-    pub fn script(path: impl Into<String>, text: impl Into<String>) -> Document {
+    pub fn script(path: impl Into<String>, text: impl Into<Text>) -> Document {
         Document {
             path: path.into(),
             kind: Scope::Script,
@@ -165,19 +232,20 @@ pub fn load_bytes_as(
     Ok(Loaded::Doc(Document {
         path: display.to_string(),
         kind,
-        text,
+        text: text.into(),
         segments: Vec::new(),
         products: Vec::new(),
         origin: None,
     }))
 }
 
-/// Reads a file from disk. Never writes to it.
+/// Reads a file from disk, or maps it when `map` is set and it is a big plain script. Never writes to it.
 pub fn load_path(
     path: &Path,
     display: &str,
     kind: Scope,
     forced_encoding: Option<&'static encoding_rs::Encoding>,
+    map: bool,
 ) -> Result<Loaded, InputError> {
     let err = |message: String| InputError {
         path: display.to_string(),
@@ -191,8 +259,44 @@ pub fn load_path(
             MAX_FILE_BYTES
         )));
     }
+    if map && meta.len() >= MAP_BYTES && meta.is_file() {
+        let mapped = map_file(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        if !is_plain(kind, &mapped, forced_encoding) {
+            // Decoded or parsed into text of its own: the map is only read once.
+            return load_bytes(display, kind, &mapped, forced_encoding);
+        }
+        return match Text::mapped(mapped) {
+            Ok(text) => Ok(Loaded::Doc(Document::script(display, text))),
+            Err(mapped) => load_bytes(display, kind, &mapped, forced_encoding),
+        };
+    }
     let bytes = read_file(path, meta.len()).map_err(|e| err(format!("cannot read: {e}")))?;
     load_owned(display, kind, bytes, forced_encoding)
+}
+
+/// Plain scripts at least this big are mapped rather than read (see [`Text`]). Below it a read is as cheap
+/// and a map's set-up and page faults are not worth it.
+pub const MAP_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Maps a whole file read-only.
+fn map_file(path: &Path) -> std::io::Result<memmap2::Mmap> {
+    let file = std::fs::File::open(path)?;
+    // SAFETY: the map is read-only and private to this process; livelint never writes to the files it
+    // audits. Another program changing the file while it is scanned is the documented risk of `Text`.
+    unsafe { memmap2::Mmap::map(&file) }
+}
+
+/// A script read without any decoding: no forced encoding, no byte-order mark, not binary. Such bytes are
+/// used as they are when they are UTF-8.
+fn is_plain(
+    kind: Scope,
+    bytes: &[u8],
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
+) -> bool {
+    kind == Scope::Script
+        && forced_encoding.is_none()
+        && encoding_rs::Encoding::for_bom(bytes).is_none()
+        && !decode::looks_binary(bytes)
 }
 
 /// Files at least this big are read, and checked for UTF-8, in two halves side by side.
@@ -251,11 +355,7 @@ fn load_owned(
     bytes: Vec<u8>,
     forced_encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Loaded, InputError> {
-    let plain = kind == Scope::Script
-        && forced_encoding.is_none()
-        && encoding_rs::Encoding::for_bom(&bytes).is_none()
-        && !decode::looks_binary(&bytes);
-    if !plain {
+    if !is_plain(kind, &bytes, forced_encoding) {
         return load_bytes(display, kind, &bytes, forced_encoding);
     }
     match utf8_string(bytes) {
@@ -319,6 +419,42 @@ mod tests {
         assert!(bytes == text.as_bytes());
         let bytes = two_threads(|| read_file(&path, len + 1)).unwrap();
         assert!(bytes == text.as_bytes());
+    }
+
+    #[test]
+    fn big_plain_scripts_are_mapped_and_others_read() {
+        let text = "全网最低价，abc。\n".repeat(MAP_BYTES as usize / 20 + 1);
+        let dir = tempfile::tempdir().unwrap();
+        let load = |name: &str, bytes: &[u8], kind: Scope, map: bool| -> Document {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            match load_path(&path, name, kind, None, map).unwrap() {
+                Loaded::Doc(doc) => doc,
+                Loaded::Skipped(r) => panic!("{name} skipped: {}", r.describe()),
+            }
+        };
+        let doc = load("big.txt", text.as_bytes(), Scope::Script, true);
+        assert!(doc.text.is_mapped());
+        assert!(doc.text.as_str() == text);
+        let doc = load("read.txt", text.as_bytes(), Scope::Script, false);
+        assert!(!doc.text.is_mapped());
+        assert!(doc.text.as_str() == text);
+        // A byte-order mark is decoded (and dropped), GBK is decoded: both into text of their own.
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        let doc = load("bom.txt", &bom, Scope::Script, true);
+        assert!(!doc.text.is_mapped());
+        assert!(doc.text.as_str() == text);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let doc = load("gbk.txt", &gbk, Scope::Script, true);
+        assert!(!doc.text.is_mapped());
+        assert!(doc.text.as_str() == text);
+        // Small files are read.
+        assert!(!load("small.txt", "最好".as_bytes(), Scope::Script, true)
+            .text
+            .is_mapped());
+        // A cloned document keeps the same text.
+        let doc = load("big2.txt", text.as_bytes(), Scope::Script, true);
+        assert!(doc.clone().text.as_str() == text);
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub fn parse(path: &str, format: TranscriptFormat, text: String) -> Result<Parse
     Ok(Parsed::Doc(Document {
         path: path.to_string(),
         kind: Scope::Transcript,
-        text: joined,
+        text: joined.into(),
         segments,
         products: Vec::new(),
         origin: Some(Origin { text, map }),
