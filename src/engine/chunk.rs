@@ -162,7 +162,8 @@ pub fn locate_parallel(text: &str, positions: &mut [Position<'_>]) {
                 .map(|(o, lc)| (o.saturating_sub(*lo), &mut **lc))
                 .collect();
             locate_all(&text[*lo..], &mut local);
-            bytes[*lo..*hi].iter().filter(|&&b| b == b'\n').count()
+            // SIMD: a plain filter-and-count was a tenth of a 100 MB run (issue 6).
+            memchr::memchr_iter(b'\n', &bytes[*lo..*hi]).count()
         })
         .collect();
     let mut before = 0;

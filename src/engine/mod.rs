@@ -194,7 +194,7 @@ impl Engine {
                 Finding {
                     rule: Arc::clone(&rule.meta),
                     severity: rule.meta.severity,
-                    message: rule.message.replace("{matched}", &matched),
+                    message: rule.message_for(&matched),
                     matched,
                     span,
                     start: LineCol::default(),

@@ -171,14 +171,14 @@ fn document(report: &Report) -> JsonReport<'_> {
 
 /// Writes the whole report as one JSON document.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let doc = document(report);
     // serde writes many small pieces: buffer them here, where the writer's type is known (issue 6). Large
     // reports are written compact (same fields, same values) since indentation would be a third of their size.
     let mut buf = io::BufWriter::with_capacity(1 << 16, out);
-    if doc.findings.len() > COMPACT_ABOVE {
-        write_compact(&doc, &mut buf)?;
+    let count: usize = report.files.iter().map(|f| f.findings.len()).sum();
+    if count > COMPACT_ABOVE {
+        write_compact(report, &mut buf)?;
     } else {
-        serde_json::to_writer_pretty(&mut buf, &doc)?;
+        serde_json::to_writer_pretty(&mut buf, &document(report))?;
     }
     buf.write_all(b"\n")?;
     buf.flush()
@@ -189,21 +189,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 const BATCH: usize = 512;
 const ROUND: usize = 8 * BATCH;
 
-/// `serde_json::to_writer(out, doc)`, byte for byte, with the findings serialized on all threads: a report
-/// of 100,000 findings took a tenth of a run on one core (issue 6).
-fn write_compact(doc: &JsonReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+/// `serde_json::to_writer(out, &document(report))`, byte for byte, with the findings serialized on all
+/// threads: a report of 100,000 findings took a tenth of a run on one core (issue 6). Each finding's JSON
+/// shape is made where it is serialized: collecting all of them first took as long as serializing them.
+fn write_compact(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     use rayon::prelude::*;
-    write!(out, "{{\"version\":{},\"findings\":[", doc.version)?;
-    for (r, round) in doc.findings.chunks(ROUND).enumerate() {
+    let findings: Vec<(&str, &Finding)> = report.findings().collect();
+    write!(out, "{{\"version\":{VERSION},\"findings\":[")?;
+    for (r, round) in findings.chunks(ROUND).enumerate() {
         let parts: Vec<Vec<u8>> = round
             .par_chunks(BATCH)
             .map(|batch| -> io::Result<Vec<u8>> {
                 let mut b = Vec::with_capacity(batch.len() * 512);
-                for (i, f) in batch.iter().enumerate() {
+                for (i, (path, f)) in batch.iter().enumerate() {
                     if i > 0 {
                         b.push(b',');
                     }
-                    serde_json::to_writer(&mut b, f)?;
+                    serde_json::to_writer(&mut b, &JsonFinding::new(path, f))?;
                 }
                 Ok(b)
             })
@@ -216,11 +218,11 @@ fn write_compact(doc: &JsonReport<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     out.write_all(b"],\"errors\":")?;
-    serde_json::to_writer(&mut *out, &doc.errors)?;
+    serde_json::to_writer(&mut *out, &errors(report))?;
     out.write_all(b",\"skipped\":")?;
-    serde_json::to_writer(&mut *out, &doc.skipped)?;
+    serde_json::to_writer(&mut *out, &skipped(report))?;
     out.write_all(b",\"summary\":")?;
-    serde_json::to_writer(&mut *out, &doc.summary)?;
+    serde_json::to_writer(&mut *out, &JsonSummary::new(report))?;
     out.write_all(b"}")
 }
 
@@ -245,21 +247,19 @@ mod tests {
         }
         assert!(report.findings().count() > 2 * ROUND);
         report.recount();
-        let doc = document(&report);
         let mut want = Vec::new();
-        serde_json::to_writer(&mut want, &doc).unwrap();
+        serde_json::to_writer(&mut want, &document(&report)).unwrap();
         let mut got = Vec::new();
-        write_compact(&doc, &mut got).unwrap();
+        write_compact(&report, &mut got).unwrap();
         assert_eq!(
             String::from_utf8(got).unwrap(),
             String::from_utf8(want).unwrap()
         );
         let mut empty = Vec::new();
         let sample = sample_report();
-        let small = document(&sample);
-        write_compact(&small, &mut empty).unwrap();
+        write_compact(&sample, &mut empty).unwrap();
         let mut want = Vec::new();
-        serde_json::to_writer(&mut want, &small).unwrap();
+        serde_json::to_writer(&mut want, &document(&sample)).unwrap();
         assert_eq!(empty, want);
     }
 }
