@@ -213,21 +213,27 @@ pub fn normalize(original: &str) -> Normalized {
             pos += 3;
         }
         let Some(&b0) = bytes.get(pos) else { break };
-        let (c, len) = if b0 < 0x80 {
-            (b0 as char, 1)
-        } else {
-            decode_at(bytes, pos)
-        };
-        if len == 1 && !prev_han {
-            // ASCII outside a Han run: only upper case changes.
+        if b0 < 0x80 {
+            // ASCII, a tenth of a script (digits, prices, `\n`): only upper case changes, and a separator run
+            // between two Han characters is dropped. The ASCII separators are exactly `is_separator`'s.
             if b0.is_ascii_uppercase() {
                 text.push_str(&original[run..pos]);
                 text.push(b0.to_ascii_lowercase() as char);
                 run = pos + 1;
+            } else if prev_han && is_separator(b0 as char) {
+                if let Some(run_end) = separator_run_before_han(original, pos) {
+                    text.push_str(&original[run..pos]);
+                    pos = run_end;
+                    run = pos;
+                    anchors.push((text.len() as u32, run_end as u32));
+                    continue;
+                }
             }
+            prev_han = false;
             pos += 1;
             continue;
         }
+        let (c, len) = decode_at(bytes, pos);
         if is_zero_width(c) {
             text.push_str(&original[run..pos]);
             pos += len;

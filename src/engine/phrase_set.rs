@@ -28,11 +28,11 @@ pub struct PhraseSet {
     /// The caller's id of each sorted phrase.
     ids: Vec<u32>,
     /// Bloom filter of the (first, second) character pairs of the phrases of two characters or more.
-    pairs: Vec<u64>,
+    pairs: Filter,
     /// For each pair, the range of sorted phrases that begin with it.
     groups: FxHashMap<u64, (u32, u32)>,
     /// Bloom filter and table of the one-character phrases.
-    single_filter: Vec<u64>,
+    single_filter: Filter,
     singles: FxHashMap<u32, u32>,
 }
 
@@ -59,18 +59,29 @@ fn filter_bit(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
-#[inline]
-fn filter_has(filter: &[u64], key: u64) -> bool {
-    let bit = filter_bit(key);
-    filter
-        .get(bit / 64)
-        .is_some_and(|w| w & (1u64 << (bit % 64)) != 0)
+/// A Bloom filter of `2^FILTER_BITS` bits. Its fixed size lets the walk index it without a bounds check: a
+/// bit number is the top `FILTER_BITS` bits of a hash.
+#[derive(Clone)]
+struct Filter(Box<[u64; FILTER_WORDS]>);
+
+const FILTER_WORDS: usize = (1 << FILTER_BITS) / 64;
+
+impl Default for Filter {
+    fn default() -> Filter {
+        Filter(Box::new([0; FILTER_WORDS]))
+    }
 }
 
-fn filter_set(filter: &mut [u64], key: u64) {
-    let bit = filter_bit(key);
-    if let Some(w) = filter.get_mut(bit / 64) {
-        *w |= 1u64 << (bit % 64);
+impl Filter {
+    #[inline]
+    fn has(&self, key: u64) -> bool {
+        let bit = filter_bit(key);
+        self.0[bit / 64] & (1u64 << (bit % 64)) != 0
+    }
+
+    fn set(&mut self, key: u64) {
+        let bit = filter_bit(key);
+        self.0[bit / 64] |= 1u64 << (bit % 64);
     }
 }
 
@@ -117,9 +128,9 @@ impl PhraseSet {
             bytes: Vec::with_capacity(sorted.iter().map(|(p, _)| p.len()).sum()),
             offsets: Vec::with_capacity(sorted.len() + 1),
             ids: Vec::with_capacity(sorted.len()),
-            pairs: vec![0; (1 << FILTER_BITS) / 64],
+            pairs: Filter::default(),
             groups: FxHashMap::default(),
-            single_filter: Vec::new(),
+            single_filter: Filter::default(),
             singles: FxHashMap::default(),
         };
         set.offsets.push(0);
@@ -132,15 +143,12 @@ impl PhraseSet {
                 continue;
             };
             let Some(b) = second else {
-                if set.single_filter.is_empty() {
-                    set.single_filter = vec![0; (1 << FILTER_BITS) / 64];
-                }
-                filter_set(&mut set.single_filter, u64::from(a));
+                set.single_filter.set(u64::from(a));
                 set.singles.insert(a as u32, i as u32);
                 continue;
             };
             let key = pair_key(a as u32, b as u32);
-            filter_set(&mut set.pairs, key);
+            set.pairs.set(key);
             let i = i as u32;
             set.groups
                 .entry(key)
@@ -167,37 +175,67 @@ impl PhraseSet {
     /// Calls `found(id, start, end)` for every occurrence of every phrase in `text`, overlapping ones
     /// included, by start and then shortest first.
     pub fn for_each_match(&self, text: &str, mut found: impl FnMut(u32, usize, usize)) {
-        if self.ids.is_empty() {
+        if self.ids.is_empty() || text.is_empty() {
             return;
         }
-        let bytes = text.as_bytes();
-        let has_singles = !self.singles.is_empty();
-        let mut pos = 0usize;
-        // The previous character and where it starts; `None` at the start of the text.
-        let mut prev: Option<(u32, usize)> = None;
+        // Two copies of the walk, so that a set without one-character phrases does not test for them.
+        if self.singles.is_empty() {
+            self.walk::<false>(text.as_bytes(), &mut found);
+        } else {
+            self.walk::<true>(text.as_bytes(), &mut found);
+        }
+    }
+
+    /// The walk of [`for_each_match`](Self::for_each_match) over a non-empty text. The loop keeps only the
+    /// previous character and its position; what is done where a filter passes is out of line, so the loop's
+    /// state stays in registers.
+    #[inline(always)]
+    fn walk<const SINGLES: bool>(&self, bytes: &[u8], found: &mut dyn FnMut(u32, usize, usize)) {
+        let (mut prev, first_len) = decode_at(bytes, 0);
+        if SINGLES {
+            self.single_at(prev, 0, first_len, found);
+        }
+        let mut prev_pos = 0usize;
+        let mut pos = first_len;
         while pos < bytes.len() {
             let (c, len) = decode_at(bytes, pos);
-            if let Some((p, p_pos)) = prev {
-                let key = pair_key(p, c);
-                if filter_has(&self.pairs, key) {
-                    if let Some(&(lo, hi)) = self.groups.get(&key) {
-                        self.narrow(
-                            &bytes[p_pos..],
-                            pos + len - p_pos,
-                            lo as usize,
-                            hi as usize,
-                            |i, n| found(self.ids[i], p_pos, p_pos + n),
-                        );
-                    }
-                }
+            let key = pair_key(prev, c);
+            if self.pairs.has(key) {
+                self.pair_at(key, bytes, prev_pos, pos + len - prev_pos, found);
             }
-            if has_singles && filter_has(&self.single_filter, u64::from(c)) {
-                if let Some(&i) = self.singles.get(&c) {
-                    found(self.ids[i as usize], pos, pos + len);
-                }
+            if SINGLES {
+                self.single_at(c, pos, len, found);
             }
-            prev = Some((c, pos));
+            prev = c;
+            prev_pos = pos;
             pos += len;
+        }
+    }
+
+    /// Reports the phrases that begin at `at` with the pair `key`, which holds `depth` bytes.
+    #[inline(never)]
+    fn pair_at(
+        &self,
+        key: u64,
+        bytes: &[u8],
+        at: usize,
+        depth: usize,
+        found: &mut dyn FnMut(u32, usize, usize),
+    ) {
+        if let Some(&(lo, hi)) = self.groups.get(&key) {
+            self.narrow(&bytes[at..], depth, lo as usize, hi as usize, |i, n| {
+                found(self.ids[i], at, at + n)
+            });
+        }
+    }
+
+    /// Reports the one-character phrase `c` at `pos`, if it is one.
+    #[inline(always)]
+    fn single_at(&self, c: u32, pos: usize, len: usize, found: &mut dyn FnMut(u32, usize, usize)) {
+        if self.single_filter.has(u64::from(c)) {
+            if let Some(&i) = self.singles.get(&c) {
+                found(self.ids[i as usize], pos, pos + len);
+            }
         }
     }
 
