@@ -194,5 +194,22 @@ fn t2s_table(src: &Path, out: &Path) {
         bitmap
     )
     .ok();
+    // Normalization's hot loop: for a three-byte character, bit `cp % 64` of word `cp / 64` is set when it is
+    // a Han character of U+3400..U+4DBF or U+4E00..U+9FFF that has no mapping (kept as it is). Indexed straight
+    // from the first two bytes of the character, with no bounds check (1,024 words).
+    let mut keep = vec![0u64; 1024];
+    for (w, word) in keep.iter_mut().enumerate() {
+        let first = (w as u32) << 6;
+        let han = (0x3400..0x4DC0).contains(&first) || (0x4E00..0xA000).contains(&first);
+        if han {
+            *word = !bitmap[((first - LO) / 64) as usize];
+        }
+    }
+    writeln!(
+        code,
+        "/// Three-byte Han characters normalization keeps as they are, by code point / 64."
+    )
+    .ok();
+    writeln!(code, "static HAN_KEPT: [u64; 1024] = {keep:?};").ok();
     fs::write(out, code).expect("write t2s_table.rs");
 }

@@ -175,42 +175,36 @@ pub fn normalize(original: &str) -> Normalized {
     let mut run = 0usize;
     let mut pos = 0usize;
     while pos < bytes.len() {
-        // Hot loop: Han characters (three bytes, U+3400 to U+9FFF) that are already simplified are kept as
-        // they are, which is most of a Chinese script; only the traditional-character bitmap is consulted.
+        // Hot loop: three-byte characters. Han characters (U+3400 to U+9FFF) that are already simplified are
+        // kept as they are, which is most of a Chinese script: one bit of `HAN_KEPT`, indexed by the first two
+        // bytes, tells. The punctuation between clauses, one in every ten characters of a script, also stays
+        // on this path: quotes, 、。《》 and … are kept; ，！？：； fold to ASCII.
         while let Some(&[b0, b1, b2]) = bytes.get(pos..pos + 3) {
-            if !(0xE3..=0xE9).contains(&b0) {
+            if !(0xE2..=0xE9).contains(&b0) {
                 break;
             }
-            let cp =
-                (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-            if !((DENSE_LO..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp)) {
-                // The punctuation between clauses, one in every ten characters of a script, also stays on
-                // this path: quotes and 、。《》 are kept; ，！？：； fold to ASCII.
-                if is_kept_punctuation(cp) {
-                    prev_han = false;
-                    pos += 3;
-                    continue;
-                }
-                if let Some(a) = folded_fullwidth_punctuation(cp) {
-                    text.push_str(&original[run..pos]);
-                    text.push(a);
-                    pos += 3;
-                    run = pos;
-                    anchors.push((text.len() as u32, pos as u32));
-                    prev_han = false;
-                    continue;
-                }
-                break;
+            let block = (usize::from(b0 & 0x0F) << 6) | usize::from(b1 & 0x3F);
+            if HAN_KEPT[block] & (1u64 << (b2 & 0x3F)) != 0 {
+                prev_han = true;
+                pos += 3;
+                continue;
             }
-            let i = (cp - DENSE_LO) as usize;
-            if T2S_BITMAP
-                .get(i / 64)
-                .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
-            {
-                break;
+            let cp = ((block as u32) << 6) | u32::from(b2 & 0x3F);
+            if is_kept_punctuation(cp) {
+                prev_han = false;
+                pos += 3;
+                continue;
             }
-            prev_han = true;
-            pos += 3;
+            if let Some(a) = folded_fullwidth_punctuation(cp) {
+                text.push_str(&original[run..pos]);
+                text.push(a);
+                pos += 3;
+                run = pos;
+                anchors.push((text.len() as u32, pos as u32));
+                prev_han = false;
+                continue;
+            }
+            break;
         }
         let Some(&b0) = bytes.get(pos) else { break };
         if b0 < 0x80 {
@@ -495,6 +489,24 @@ mod tests {
                 let joined = normalize(&t[..at]).text + &normalize(&t[at..]).text;
                 assert_eq!(joined, whole.text, "{t:?} split at {at}");
                 assert_eq!(whole.normalized_offset(at), normalize(&t[..at]).text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn han_kept_table_is_the_unmapped_han_of_the_dense_blocks() {
+        for cp in 0x800..0x1_0000u32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let block = (cp >> 6) as usize;
+            let kept = block < HAN_KEPT.len() && HAN_KEPT[block] & (1u64 << (cp & 0x3F)) != 0;
+            let dense_han = (DENSE_LO..=0x4DBF).contains(&cp) || (0x4E00..=0x9FFF).contains(&cp);
+            let i = cp.wrapping_sub(DENSE_LO) as usize;
+            let mapped = dense_han && T2S_BITMAP[i / 64] & (1u64 << (i % 64)) != 0;
+            assert_eq!(kept, dense_han && !mapped, "U+{cp:04X}");
+            if kept {
+                assert!(is_han(c) && fold_char(c) == c, "U+{cp:04X}");
             }
         }
     }
