@@ -28,8 +28,11 @@
 //! at the positions in that window before each occurrence that begin with a prefix's first character), and
 //! *armed* by up to two more required words: a start is searched only if each of them occurs within the
 //! pattern's longest match after it. A branch without finite prefixes (`\p{Han}{1,3}之王`) can be triggered by
-//! a required word near its start. Only starts where no match can begin are skipped, so the matches are those
-//! of an anchored search at every position (tested against exactly that).
+//! a required word near its start. Arms are kept for one-character triggers: a trigger of longer words starts
+//! few searches, and an arm's every occurrence is reported. The other required sets (one-character words such
+//! as 万 or 退, or any after a longer trigger) are *checks*: before a search, the few dozen bytes a match
+//! from the start can cover are looked at for a word of each. Only starts where no match can begin are
+//! skipped, so the matches are those of an anchored search at every position (tested against exactly that).
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -127,7 +130,17 @@ struct Group {
     start: Start,
     bucket: u32,
     arms: u8,
+    /// Required sets checked in the text after a start, as bytes (see [`Plan::checks`]).
+    checks: Vec<Vec<Vec<u8>>>,
 }
+
+/// Most required sets checked near a start, and most words in one.
+const MAX_CHECKS: usize = 2;
+const MAX_CHECK_WORDS: usize = 8;
+
+/// Longest reach after a start that the checks scan; a pattern that can match further (up to
+/// [`MAX_MATCH_BYTES`]) is searched without them.
+const MAX_CHECK_REACH: usize = 192;
 
 /// Most required sets, besides the trigger, that a start is checked against before a search.
 const MAX_ARMS: usize = 2;
@@ -326,10 +339,19 @@ impl RegexIndex {
             reach[pi] = f.max_len.unwrap_or(MAX_MATCH_BYTES);
             for plan in plan {
                 let gi = groups.len() as u32;
+                let checks = if reach[pi] <= MAX_CHECK_REACH {
+                    plan.checks
+                        .iter()
+                        .map(|set| set.iter().map(|w| w.as_bytes().to_vec()).collect())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 groups.push(Group {
                     start: plan.start,
                     bucket: buckets as u32,
                     arms: plan.arms.len() as u8,
+                    checks,
                 });
                 buckets += 1 + plan.arms.len();
                 let sets = std::iter::once(plan.trigger).chain(plan.arms);
@@ -655,7 +677,7 @@ impl RegexIndex {
                         }
                         *c < w.len() && w[*c] <= last
                     });
-                    if ok {
+                    if ok && passes_checks(text.as_bytes(), start, self.reach[p], &group.checks) {
                         armed.push(start);
                     }
                 }
@@ -758,6 +780,20 @@ impl AnchoredRegex {
     }
 }
 
+/// Whether the text a match from `start` could cover (at most `reach` bytes) holds a word of each of `checks`:
+/// every match does, so a start where one is missing is not searched.
+fn passes_checks(text: &[u8], start: usize, reach: usize, checks: &[Vec<Vec<u8>>]) -> bool {
+    let covered = &text[start..(start + reach).min(text.len())];
+    // A few dozen bytes, searched for each word's last byte: a Han character's first byte is shared by
+    // thousands of characters, its last by far fewer of those that occur.
+    let holds = |w: &[u8]| {
+        let last = w.len() - 1;
+        memchr::memchr_iter(w[last], covered.get(last..).unwrap_or_default())
+            .any(|i| covered[i..].starts_with(w))
+    };
+    checks.iter().all(|set| set.iter().any(|w| holds(w)))
+}
+
 /// The starts a windowed trigger allows: each position at most `window` bytes before an occurrence (sorted)
 /// that begins with one of `first_chars` (any position when `None`); windows of neighbouring occurrences are
 /// walked once.
@@ -821,20 +857,32 @@ fn plan(group: &regex_facts::Group) -> Option<Plan> {
         (None, None) => return None,
     };
     let owned = |words: Vec<&str>| words.into_iter().map(str::to_string).collect::<Vec<_>>();
+    // Arms only for a trigger with a one-character word (加, 比): it starts many searches, which arms save.
+    // A trigger of longer words starts few, and every occurrence of an arm is reported whether or not a
+    // trigger is near: the digit pairs arming `一(片|粒)顶...([0-9]{2,}|十)` occurred 94,000 times in 10 MB
+    // of transcript whose text never held the trigger (issue 6).
+    //
     // A set with a one-character word is no arm: 的, 一 or 用 stand near almost every start, so it rejects
     // few, and reporting every occurrence of it cost more than the searches it saved (issue 6: 10% of the CPU
     // time of a 10 MB transcript with the default packs, 3% of the tree).
-    let arms = required
-        .into_iter()
-        .map(|(words, _)| words)
-        .filter(|words| *words != trigger && rarity(words).0 > 1)
-        .take(MAX_ARMS)
-        .map(owned)
-        .collect();
+    let weak_trigger = rarity(&trigger).0 <= 1;
+    let mut arms = Vec::new();
+    let mut checks = Vec::new();
+    for (words, _) in required {
+        if words == trigger {
+            continue;
+        }
+        if weak_trigger && rarity(&words).0 > 1 && arms.len() < MAX_ARMS {
+            arms.push(owned(words));
+        } else if words.len() <= MAX_CHECK_WORDS && checks.len() < MAX_CHECKS {
+            checks.push(owned(words));
+        }
+    }
     Some(Plan {
         trigger: owned(trigger),
         start,
         arms,
+        checks,
     })
 }
 
@@ -843,6 +891,12 @@ struct Plan {
     trigger: Vec<String>,
     start: Start,
     arms: Vec<Vec<String>>,
+    /// Required sets that are neither trigger nor arm (one-character words such as 万 or 退, or any set after
+    /// a trigger of longer words): before a search, the text a match from the start could cover is checked
+    /// for a word of each. A few dozen bytes are looked at, where an anchored search costs several times as
+    /// much, and most searches from a weak trigger find nothing (issue 6: 125,000 searches for 6,500 matches
+    /// in 10 MB of transcript).
+    checks: Vec<Vec<String>>,
 }
 
 /// Keeps the literals that normalized text can hold; `None` when none is left. Matching runs on normalized
@@ -985,35 +1039,67 @@ rules:
         assert!(hits.is_empty());
     }
 
-    /// How the first group of a one-pattern index is triggered.
-    fn mode(idx: &RegexIndex) -> (&'static str, u8) {
+    #[test]
+    fn checks_look_only_where_a_match_can_reach() {
+        let set = |ws: &[&str]| ws.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+        let text = "直播间现在有十二万人在看".as_bytes();
+        let checks = vec![set(&["万人", "亿人"])];
+        let at = "直播间现在有十二".len();
+        // The word ends exactly at the reach, lies beyond it, or is missing.
+        assert!(passes_checks(text, 0, at + "万人".len(), &checks));
+        assert!(!passes_checks(text, 0, at + "万人".len() - 1, &checks));
+        assert!(!passes_checks(text, 0, text.len(), &[set(&["亿人"])]));
+        // Every set must hold a word; a reach past the end is cut at it.
+        assert!(passes_checks(
+            text,
+            0,
+            1000,
+            &[set(&["万人"]), set(&["直播", "在看"])]
+        ));
+        assert!(!passes_checks(
+            text,
+            0,
+            1000,
+            &[set(&["万人"]), set(&["在听"])]
+        ));
+        assert!(passes_checks(text, 3, 1000, &[]));
+    }
+
+    /// How the first group of a one-pattern index is triggered: start, arms, checks.
+    fn mode(idx: &RegexIndex) -> (&'static str, u8, usize) {
         let g = &idx.groups[0];
         let m = match g.start {
             Start::AtTrigger => "prefix",
             Start::FirstChars(..) => "window",
             Start::Anywhere(_) => "anywhere",
         };
-        (m, g.arms)
+        (m, g.arms, g.checks.len())
     }
 
     #[test]
     fn triggered_searches_find_what_searching_everywhere_finds() {
         let patterns = [
-            (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0)),
-            (r"(抗|防|治)\s*ai", ("prefix", 1)),
-            (r"\p{Han}{1,3}之王", ("anywhere", 0)),
+            (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0, 0)),
+            (r"(抗|防|治)\s*ai", ("prefix", 1, 0)),
+            (r"\p{Han}{1,3}之王", ("anywhere", 0, 0)),
             (
                 r"私下[^,]{0,4}(发|转)|(发|转)[^,]{0,3}红包给我",
-                ("prefix", 0),
+                ("prefix", 0, 1),
             ),
+            // A one-character trigger (癌 or 瘤, rarer than three prefixes) is armed by the words after it.
+            (
+                r"(抗|防|治)[^,。]{0,4}(癌|瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
+                ("window", 2, 0),
+            ),
+            // A trigger of longer words is not: it starts few searches.
             (
                 r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
-                ("window", 2),
+                ("window", 0, 2),
             ),
-            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 1)),
+            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 0, 0)),
             (
                 r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
-                ("window", 1),
+                ("window", 0, 1),
             ),
         ];
         let pieces = [
