@@ -262,14 +262,22 @@ impl Engine {
         let text = norm.text.as_str();
         let mut hits = Vec::new();
         let mut literals = Vec::new();
+        let mut context = Vec::new();
         self.keywords
-            .scan_with_literals(text, active, &mut hits, &mut literals);
+            .scan_with_literals(text, active, &mut hits, &mut literals, &mut context);
         self.regexes
             .scan_found(text, active, &literals, &mut hits)?;
         if hits.is_empty() {
             return Ok(());
         }
+        // Only the context phrases within reach of a candidate of their rule: the others decide nothing.
+        let mut near = Vec::new();
+        self.keywords
+            .context_hits_near(&context, &hits, self.context_reach, &mut near);
+        hits.append(&mut near);
         hits.sort_unstable();
+        // A context hit near several candidates was given once for each.
+        hits.dedup();
         for group in hits.chunk_by(|a, b| a.rule == b.rule) {
             // Hits sort by (rule, role, start): per role, the context hits are sorted by start, so each
             // candidate looks only at those within reach instead of all of them (issue 6: no quadratic cost
