@@ -250,9 +250,11 @@ fn nfa_compiler(reverse: bool) -> thompson::Compiler {
 /// longest-match searches) and no capture groups, and the pool of its per-thread state caches. A cache grows up
 /// to `capacity`, or to the least the pattern needs if that is more.
 fn lazy_dfa(pattern: &str, reverse: bool, capacity: usize) -> Result<WithCaches, String> {
-    let nfa = NFA_COMPILERS
-        .with(|c| c[usize::from(reverse)].build(pattern))
-        .map_err(|e| e.to_string())?;
+    let nfa = NFA_COMPILERS.with(|c| {
+        c[usize::from(reverse)]
+            .build(pattern)
+            .map_err(|e| e.to_string())
+    })?;
     let dfa = DFA::builder()
         .configure(
             DFA::config()
