@@ -27,7 +27,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::finding::{locate_all, LineCol};
+use crate::finding::{locate_all, locate_counting, LineCol};
 use crate::normalize::is_clean_split_after;
 
 /// Default chunk size. Chunks are small enough that two cores share work evenly and each chunk's normalized
@@ -161,9 +161,7 @@ pub fn locate_parallel(text: &str, positions: &mut [Position<'_>]) {
                 .iter_mut()
                 .map(|(o, lc)| (o.saturating_sub(*lo), &mut **lc))
                 .collect();
-            locate_all(&text[*lo..], &mut local);
-            // SIMD: a plain filter-and-count was a tenth of a 100 MB run (issue 6).
-            memchr::memchr_iter(b'\n', &bytes[*lo..*hi]).count()
+            locate_counting(&text[*lo..], &mut local, *hi - *lo)
         })
         .collect();
     let mut before = 0;
