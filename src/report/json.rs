@@ -201,11 +201,12 @@ fn write_compact(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .par_chunks(BATCH)
             .map(|batch| -> io::Result<Vec<u8>> {
                 let mut b = Vec::with_capacity(batch.len() * 512);
+                let mut parts = RuleParts::default();
                 for (i, (path, f)) in batch.iter().enumerate() {
                     if i > 0 {
                         b.push(b',');
                     }
-                    serde_json::to_writer(&mut b, &JsonFinding::new(path, f))?;
+                    write_finding(&mut b, path, f, &mut parts)?;
                 }
                 Ok(b)
             })
@@ -224,6 +225,80 @@ fn write_compact(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b",\"summary\":")?;
     serde_json::to_writer(&mut *out, &JsonSummary::new(report))?;
     out.write_all(b"}")
+}
+
+/// The JSON of the fields a rule fixes, escaped once per batch rather than once per finding: its id and
+/// category, and its law and help. Keyed by the rule's address, which is shared by all its findings.
+#[derive(Default)]
+struct RuleParts {
+    last: Option<(*const crate::finding::RuleMeta, Vec<u8>, Vec<u8>)>,
+}
+
+impl RuleParts {
+    /// `,"rule":…,"category":…` and `,"law":[…],"help":…` of `f`'s rule.
+    fn of(&mut self, f: &Finding) -> io::Result<(&[u8], &[u8])> {
+        let key = std::sync::Arc::as_ptr(&f.rule);
+        if self.last.as_ref().map_or(true, |(k, _, _)| *k != key) {
+            let mut head = b",\"rule\":".to_vec();
+            serde_json::to_writer(&mut head, &f.rule.id)?;
+            head.extend_from_slice(b",\"category\":");
+            serde_json::to_writer(&mut head, f.rule.category.as_str())?;
+            let mut tail = b",\"law\":".to_vec();
+            serde_json::to_writer(&mut tail, &f.rule.law)?;
+            tail.extend_from_slice(b",\"help\":");
+            serde_json::to_writer(&mut tail, &f.rule.help)?;
+            self.last = Some((key, head, tail));
+        }
+        let (_, head, tail) = self
+            .last
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no rule"))?;
+        Ok((head, tail))
+    }
+}
+
+/// One finding as `serde_json::to_writer(b, &JsonFinding::new(path, f))` writes it, byte for byte, with the
+/// keys written as literals and the rule's fields from `parts`: serde's field-by-field machinery was half of
+/// writing a big report (issue 6). `parallel_compact_output_is_serde_output` holds the two together.
+fn write_finding(
+    b: &mut Vec<u8>,
+    path: &str,
+    f: &Finding,
+    parts: &mut RuleParts,
+) -> io::Result<()> {
+    let num = |b: &mut Vec<u8>, key: &[u8], n: usize| -> io::Result<()> {
+        b.extend_from_slice(key);
+        serde_json::to_writer(&mut *b, &n).map_err(io::Error::from)
+    };
+    b.extend_from_slice(b"{\"path\":");
+    serde_json::to_writer(&mut *b, path)?;
+    let (head, tail) = parts.of(f)?;
+    b.extend_from_slice(head);
+    b.extend_from_slice(b",\"severity\":");
+    serde_json::to_writer(&mut *b, f.severity.as_str())?;
+    b.extend_from_slice(b",\"message\":");
+    serde_json::to_writer(&mut *b, &f.message)?;
+    b.extend_from_slice(b",\"matched\":");
+    serde_json::to_writer(&mut *b, &f.matched)?;
+    num(b, b",\"line\":", f.start.line)?;
+    num(b, b",\"column\":", f.start.column)?;
+    num(b, b",\"end_line\":", f.end.line)?;
+    num(b, b",\"end_column\":", f.end.column)?;
+    num(b, b",\"byte_start\":", f.span.start)?;
+    num(b, b",\"byte_end\":", f.span.end)?;
+    if let Some(t) = f.time {
+        b.extend_from_slice(b",\"time\":");
+        serde_json::to_writer(
+            &mut *b,
+            &Time {
+                start: format_timestamp(t.start_ms),
+                end: format_timestamp(t.end_ms),
+            },
+        )?;
+    }
+    b.extend_from_slice(tail);
+    b.push(b'}');
+    Ok(())
 }
 
 /// Reports with more findings than this are written without indentation.
