@@ -215,10 +215,8 @@ pub fn normalize(original: &str) -> Normalized {
                 run = pos + 1;
             } else if prev_han && is_separator(b0 as char) {
                 if let Some(run_end) = separator_run_before_han(original, pos) {
-                    text.push_str(&original[run..pos]);
-                    pos = run_end;
-                    run = pos;
-                    anchors.push((text.len() as u32, run_end as u32));
+                    drop_range(original, &mut text, &mut anchors, run, pos, run_end);
+                    (pos, run) = (run_end, run_end);
                     continue;
                 }
             }
@@ -228,19 +226,15 @@ pub fn normalize(original: &str) -> Normalized {
         }
         let (c, len) = decode_at(bytes, pos);
         if is_zero_width(c) {
-            text.push_str(&original[run..pos]);
-            pos += len;
-            run = pos;
-            anchors.push((text.len() as u32, pos as u32));
+            drop_range(original, &mut text, &mut anchors, run, pos, pos + len);
+            (pos, run) = (pos + len, pos + len);
             continue;
         }
         let folded = fold_char(c);
         if prev_han && (is_separator(c) || is_separator(folded)) {
             if let Some(run_end) = separator_run_before_han(original, pos) {
-                text.push_str(&original[run..pos]);
-                pos = run_end;
-                run = pos;
-                anchors.push((text.len() as u32, run_end as u32));
+                drop_range(original, &mut text, &mut anchors, run, pos, run_end);
+                (pos, run) = (run_end, run_end);
                 continue;
             }
         }
@@ -257,6 +251,21 @@ pub fn normalize(original: &str) -> Normalized {
     }
     text.push_str(&original[run..]);
     Normalized { text, anchors }
+}
+
+/// Leaves `original[from..to]` out of the normalized text: copies the unchanged run `original[run..from]` before
+/// it and records where the original goes on.
+#[inline]
+fn drop_range(
+    original: &str,
+    text: &mut String,
+    anchors: &mut Vec<(u32, u32)>,
+    run: usize,
+    from: usize,
+    to: usize,
+) {
+    text.push_str(&original[run..from]);
+    anchors.push((text.len() as u32, to as u32));
 }
 
 /// Three-byte characters normalization keeps as they are on its fast path: the Han characters of `HAN_KEPT`
