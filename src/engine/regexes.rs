@@ -804,7 +804,9 @@ fn passes_checks(text: &[u8], start: usize, reach: usize, checks: &[Vec<Vec<u8>>
     // A few dozen bytes, searched for each word's last byte: a Han character's first byte is shared by
     // thousands of characters, its last by far fewer of those that occur.
     let holds = |w: &[u8]| {
-        let last = w.len() - 1;
+        let Some(last) = w.len().checked_sub(1) else {
+            return true;
+        };
         memchr::memchr_iter(w[last], covered.get(last..).unwrap_or_default())
             .any(|i| covered[i..].starts_with(w))
     };
@@ -1066,6 +1068,8 @@ rules:
         assert!(passes_checks(text, 0, at + "万人".len(), &checks));
         assert!(!passes_checks(text, 0, at + "万人".len() - 1, &checks));
         assert!(!passes_checks(text, 0, text.len(), &[set(&["亿人"])]));
+        // An empty word is in any text.
+        assert!(passes_checks(text, 5, 0, &[set(&[""])]));
         // Every set must hold a word; a reach past the end is cut at it.
         assert!(passes_checks(
             text,
