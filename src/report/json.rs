@@ -238,22 +238,21 @@ impl RuleParts {
     /// `,"rule":…,"category":…` and `,"law":[…],"help":…` of `f`'s rule.
     fn of(&mut self, f: &Finding) -> io::Result<(&[u8], &[u8])> {
         let key = std::sync::Arc::as_ptr(&f.rule);
-        if self.last.as_ref().map_or(true, |(k, _, _)| *k != key) {
-            let mut head = b",\"rule\":".to_vec();
-            serde_json::to_writer(&mut head, &f.rule.id)?;
-            head.extend_from_slice(b",\"category\":");
-            serde_json::to_writer(&mut head, f.rule.category.as_str())?;
-            let mut tail = b",\"law\":".to_vec();
-            serde_json::to_writer(&mut tail, &f.rule.law)?;
-            tail.extend_from_slice(b",\"help\":");
-            serde_json::to_writer(&mut tail, &f.rule.help)?;
-            self.last = Some((key, head, tail));
-        }
-        let (_, head, tail) = self
-            .last
-            .as_ref()
-            .ok_or_else(|| io::Error::other("no rule"))?;
-        Ok((head, tail))
+        let entry = match self.last.take() {
+            Some(same) if same.0 == key => self.last.insert(same),
+            _ => {
+                let mut head = b",\"rule\":".to_vec();
+                serde_json::to_writer(&mut head, &f.rule.id)?;
+                head.extend_from_slice(b",\"category\":");
+                serde_json::to_writer(&mut head, f.rule.category.as_str())?;
+                let mut tail = b",\"law\":".to_vec();
+                serde_json::to_writer(&mut tail, &f.rule.law)?;
+                tail.extend_from_slice(b",\"help\":");
+                serde_json::to_writer(&mut tail, &f.rule.help)?;
+                self.last.insert((key, head, tail))
+            }
+        };
+        Ok((&entry.1, &entry.2))
     }
 }
 
