@@ -507,36 +507,40 @@ impl RegexIndex {
         if !self.rule_of.iter().any(|&r| active[r as usize]) {
             return Ok(());
         }
-        self.scan_gated(text, active, found, out)?;
-        if !self
-            .ungated
-            .iter()
-            .any(|&p| active[self.rule_of[p] as usize])
-        {
-            return Ok(());
-        }
         let is_active = |u: usize| active[self.rule_of[self.ungated[u]] as usize];
-        let Some(sentences) = &self.sentences else {
-            for u in (0..self.ungated.len()).filter(|&u| is_active(u)) {
-                self.scan_ungated(u, text, 0..text.len(), out)?;
-            }
-            return Ok(());
-        };
-        for &u in &sentences.whole {
-            if is_active(u as usize) {
-                self.scan_ungated(u as usize, text, 0..text.len(), out)?;
-            }
-        }
-        // (pattern, word start), so that each pattern's sentences come in order.
+        // The ungated patterns this text reaches: those of active rules that run on the whole text, and those
+        // with a word in it, each word with the pattern that goes to its sentence, (pattern, word start).
+        let mut whole: Vec<u32> = Vec::new();
         let mut words: Vec<(u32, usize)> = Vec::new();
-        for &(id, at) in found {
-            for &u in &sentences.of_literal[id as usize] {
-                if is_active(u as usize) {
-                    words.push((u, at));
+        if !text.is_empty() {
+            match &self.sentences {
+                None => {
+                    whole.extend((0..self.ungated.len() as u32).filter(|&u| is_active(u as usize)))
+                }
+                Some(sentences) => {
+                    whole.extend(sentences.whole.iter().filter(|&&u| is_active(u as usize)));
+                    for &(id, at) in found {
+                        for &u in &sentences.of_literal[id as usize] {
+                            if is_active(u as usize) {
+                                words.push((u, at));
+                            }
+                        }
+                    }
+                    words.sort_unstable();
                 }
             }
         }
-        words.sort_unstable();
+        let mut reached: Vec<u32> = whole.clone();
+        reached.extend(words.iter().map(|&(u, _)| u));
+        reached.sort_unstable();
+        reached.dedup();
+        self.scan_gated(text, active, found, &reached, out)?;
+        for &u in &whole {
+            self.scan_ungated(u as usize, text, 0..text.len(), out)?;
+        }
+        let Some(sentences) = &self.sentences else {
+            return Ok(());
+        };
         let is_barrier = |c: char| sentences.barriers.contains(&c);
         let mut done = (u32::MAX, 0);
         for (u, q) in words {
@@ -603,15 +607,18 @@ impl RegexIndex {
     }
 
     /// The gated regexes: where one of a pattern's prefix literals occurs, the pattern's longest match anchored
-    /// there (at most [`MAX_MATCH_BYTES`] long).
+    /// there (at most [`MAX_MATCH_BYTES`] long). The `ungated` patterns the text reaches are compiled with the
+    /// gated ones it reaches, before the searches.
     fn scan_gated(
         &self,
         text: &str,
         active: &[bool],
         found: &[(u32, usize)],
+        ungated: &[u32],
         out: &mut Vec<Hit>,
     ) -> Result<(), String> {
         let Some(anchors) = &self.anchors else {
+            self.compile_reached(&[], ungated);
             return Ok(());
         };
         let mut armed: Vec<usize> = Vec::new();
@@ -637,7 +644,7 @@ impl RegexIndex {
         });
         // Outside the borrow of the buckets: a thread that waits for the parallel loop may meanwhile run
         // another scan, which takes them.
-        self.compile_reached(&runs);
+        self.compile_reached(&runs, ungated);
         self.search_armed(text, &armed, &runs, out)
     }
 
@@ -711,19 +718,36 @@ impl RegexIndex {
         }
     }
 
-    /// Compiles the gated patterns of `runs` not compiled yet, side by side when there are several: a
-    /// pre-commit run on one script reaches about ten, at a few hundred microseconds each, while the other
-    /// cores have nothing to do (issue 6).
-    fn compile_reached(&self, runs: &[(usize, usize)]) {
+    /// Compiles the gated patterns of `runs` and the `ungated` patterns not compiled yet, side by side when
+    /// there are several: a pre-commit run on one script reaches about twenty, at a few hundred microseconds
+    /// each, while the other cores have nothing to do (issue 6).
+    fn compile_reached(&self, runs: &[(usize, usize)], ungated: &[u32]) {
         use rayon::prelude::*;
-        let missing: Vec<usize> = runs
+        enum Job {
+            Gated(usize),
+            Ungated(usize),
+        }
+        let missing: Vec<Job> = runs
             .iter()
             .map(|&(p, _)| p)
             .filter(|&p| self.gated[p].get().is_none())
+            .map(Job::Gated)
+            .chain(
+                ungated
+                    .iter()
+                    .map(|&u| u as usize)
+                    .filter(|&u| self.compiled[u].get().is_none())
+                    .map(Job::Ungated),
+            )
             .collect();
         if missing.len() > 1 {
-            missing.par_iter().for_each(|&p| {
-                self.gated[p].get_or_init(|| AnchoredRegex::new(&self.patterns[p]));
+            missing.par_iter().for_each(|job| match *job {
+                Job::Gated(p) => {
+                    self.gated[p].get_or_init(|| AnchoredRegex::new(&self.patterns[p]));
+                }
+                Job::Ungated(u) => {
+                    self.compiled[u].get_or_init(|| Ungated::new(&self.patterns[self.ungated[u]]));
+                }
             });
         }
     }
