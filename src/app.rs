@@ -457,7 +457,6 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     // The process ends after the report. Freeing the rules, automata, listings and findings one allocation
     // at a time took half a millisecond of a pre-commit run on one script (issue 6), for memory the exit
     // returns anyway.
-    std::mem::forget(xcheck);
     std::mem::forget(index);
     std::mem::forget(listings.files);
     std::mem::forget(engine);
