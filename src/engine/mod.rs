@@ -3,9 +3,11 @@
 //! the sentences that need it -> context filters -> findings with spans in the original text. It never prints;
 //! reporters render what it returns.
 
+pub mod automata;
 pub mod chunk;
 pub mod context;
 pub mod crosscheck;
+mod embedded_dfas;
 pub mod fxhash;
 pub mod keywords;
 pub mod lazy_regex;

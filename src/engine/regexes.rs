@@ -41,9 +41,12 @@ use std::sync::{Arc, OnceLock};
 use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
-use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 
+use super::automata::nfa_compiler;
+#[cfg(test)]
+use super::automata::syntax_config;
+use super::embedded_dfas;
 use super::phrase_set::PhraseSet;
 use super::{Hit, Role};
 use crate::error::RuleError;
@@ -220,12 +223,6 @@ const FWD_CACHE_CAPACITY: usize = 64 << 20;
 /// Upper bound of the reverse DFA's cache; it only runs anchored from the end of each match.
 const REV_CACHE_CAPACITY: usize = 16 << 20;
 
-fn syntax_config() -> syntax::Config {
-    // The text is already lower-cased; matching case-insensitively lets authors write `Top\s*1`. The same
-    // setting as `regex_facts::parse`.
-    syntax::Config::new().case_insensitive(true)
-}
-
 pub use regex_facts::MAX_MATCH_BYTES;
 
 thread_local! {
@@ -233,17 +230,6 @@ thread_local! {
     /// tables for Unicode classes between patterns; a new one allocates and clears them (400 KB) for each,
     /// which was a tenth of a run on one script (issue 6).
     static NFA_COMPILERS: [thompson::Compiler; 2] = [nfa_compiler(false), nfa_compiler(true)];
-}
-
-/// An NFA compiler for the rule regexes: the engine's syntax, no capture groups (DFAs have none).
-fn nfa_compiler(reverse: bool) -> thompson::Compiler {
-    let mut c = thompson::Compiler::new();
-    c.syntax(syntax_config()).configure(
-        thompson::Config::new()
-            .reverse(reverse)
-            .which_captures(thompson::WhichCaptures::None),
-    );
-    c
 }
 
 /// A lazy DFA for `pattern`, forward or reverse, with `MatchKind::All` (every match, for overlapping and
@@ -766,29 +752,32 @@ impl RegexIndex {
                 .get_or_init(|| AnchoredRegex::new(&self.patterns[p]))
                 .as_ref()
                 .map_err(Clone::clone)?;
-            let mut cache = re.caches.get();
-            for &start in &armed[from..to] {
-                if let Some(end) = re.longest(&mut cache, text, start)? {
-                    out.push(Hit {
-                        rule: self.rule_of[p],
-                        role: Role::Match,
-                        start,
-                        end,
-                    });
-                }
-            }
+            let rule = self.rule_of[p];
+            re.each_longest(text, &armed[from..to], |start, end| {
+                out.push(Hit {
+                    rule,
+                    role: Role::Match,
+                    start,
+                    end,
+                })
+            })?;
             from = to;
         }
         Ok(())
     }
 }
 
-/// One gated pattern, for anchored searches that report the longest match at a start. A forward lazy DFA
-/// alone: the start is known, so unlike a full regex it needs no reverse automaton and no capture groups, which
+/// One gated pattern, for anchored searches that report the longest match at a start. A forward DFA alone:
+/// the start is known, so unlike a full regex it needs no reverse automaton and no capture groups, which
 /// halves what a pre-commit run spends compiling the patterns its script reaches (issue 6).
-struct AnchoredRegex {
-    dfa: DFA,
-    caches: Pool<Cache, CacheFn>,
+enum AnchoredRegex {
+    /// Built with livelint (a regex of the embedded packs whose DFA is small): nothing to compile.
+    Embedded(regex_automata::dfa::sparse::DFA<&'static [u8]>),
+    /// Compiled now; its states are computed as the searches need them.
+    Lazy {
+        dfa: DFA,
+        caches: Pool<Cache, CacheFn>,
+    },
 }
 
 /// State cache of one anchored pattern's DFA per thread: its searches are short, so few states are built.
@@ -796,28 +785,53 @@ const ANCHORED_CACHE_CAPACITY: usize = 256 << 10;
 
 impl AnchoredRegex {
     fn new(pattern: &str) -> Result<AnchoredRegex, String> {
+        if let Some(dfa) = embedded_dfas::anchored(pattern) {
+            return Ok(AnchoredRegex::Embedded(dfa));
+        }
         let (dfa, caches) = lazy_dfa(pattern, false, ANCHORED_CACHE_CAPACITY)?;
-        Ok(AnchoredRegex { dfa, caches })
+        Ok(AnchoredRegex::Lazy { dfa, caches })
     }
 
-    /// End of the longest non-empty match starting at `start` (at most [`MAX_MATCH_BYTES`] long). With
-    /// `MatchKind::All` the DFA runs until no match can be extended and reports the last one it saw.
-    fn longest(
+    /// For each of `starts`, the end of the longest non-empty match starting there (at most
+    /// [`MAX_MATCH_BYTES`] long), given to `found` as (start, end). With `MatchKind::All` the DFA runs until no
+    /// match can be extended and reports the last one it saw.
+    fn each_longest(
         &self,
-        cache: &mut Cache,
         text: &str,
-        start: usize,
-    ) -> Result<Option<usize>, String> {
-        let end_cap = (start + MAX_MATCH_BYTES).min(text.len());
-        let input = Input::new(text)
-            .range(start..end_cap)
-            .anchored(Anchored::Yes);
-        let end = self
-            .dfa
-            .try_search_fwd(cache, &input)
-            .map_err(|e| e.to_string())?
-            .map(|m| m.offset());
-        Ok(end.filter(|&e| e > start))
+        starts: &[usize],
+        mut found: impl FnMut(usize, usize),
+    ) -> Result<(), String> {
+        let input_at = |start: usize| {
+            Input::new(text)
+                .range(start..(start + MAX_MATCH_BYTES).min(text.len()))
+                .anchored(Anchored::Yes)
+        };
+        let mut report = |start: usize, m: Option<regex_automata::HalfMatch>| {
+            if let Some(end) = m.map(|m| m.offset()).filter(|&e| e > start) {
+                found(start, end);
+            }
+        };
+        match self {
+            AnchoredRegex::Embedded(dfa) => {
+                use regex_automata::dfa::Automaton;
+                for &start in starts {
+                    let m = dfa
+                        .try_search_fwd(&input_at(start))
+                        .map_err(|e| e.to_string())?;
+                    report(start, m);
+                }
+            }
+            AnchoredRegex::Lazy { dfa, caches } => {
+                let mut cache = caches.get();
+                for &start in starts {
+                    let m = dfa
+                        .try_search_fwd(&mut cache, &input_at(start))
+                        .map_err(|e| e.to_string())?;
+                    report(start, m);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -986,6 +1000,49 @@ fn rarity<S: AsRef<str>>(set: &[S]) -> (usize, std::cmp::Reverse<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The DFAs built with livelint stand in for the lazy DFAs compiled at run time: on every rule example of
+    /// the embedded packs and the labelled corpus, normalized as a scan sees them, both find the same longest
+    /// match from every position.
+    #[test]
+    fn embedded_dfas_find_what_the_lazy_ones_find() {
+        let set = crate::rules::RuleSet::from_sources(&crate::rules::pack::embedded()).unwrap();
+        let mut raw: Vec<String> = set
+            .rules
+            .iter()
+            .flat_map(|r| &r.examples)
+            .map(|ex| ex.text.clone())
+            .collect();
+        for corpus in ["zh", "en", "zh-unseen", "en-unseen"] {
+            let path = format!("{}/fixtures/eval/{corpus}.tsv", env!("CARGO_MANIFEST_DIR"));
+            raw.push(std::fs::read_to_string(path).unwrap());
+        }
+        let mut text = String::new();
+        for t in &raw {
+            text.push_str(&crate::normalize::normalize(t).text);
+            text.push('\n');
+        }
+        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        let (mut patterns, mut matches) = (0, 0);
+        for p in embedded_dfas::patterns() {
+            let embedded = AnchoredRegex::new(p).unwrap();
+            assert!(matches!(embedded, AnchoredRegex::Embedded(_)), "{p}");
+            let (dfa, caches) = lazy_dfa(p, false, ANCHORED_CACHE_CAPACITY).unwrap();
+            let lazy = AnchoredRegex::Lazy { dfa, caches };
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            lazy.each_longest(&text, &starts, |s, e| want.push((s, e)))
+                .unwrap();
+            embedded
+                .each_longest(&text, &starts, |s, e| got.push((s, e)))
+                .unwrap();
+            assert_eq!(got, want, "{p}");
+            patterns += 1;
+            matches += got.len();
+        }
+        // Most gated patterns of the default packs are embedded, and the examples exercise them.
+        assert!(patterns > 200, "{patterns} embedded DFAs");
+        assert!(matches > 800, "{matches} matches");
+    }
 
     #[test]
     fn long_matches_start_at_most_the_cap_back() {
