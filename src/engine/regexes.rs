@@ -57,6 +57,9 @@ use crate::rules::{regex_table, Rule};
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
+/// A pattern's automata once compiled (or why they could not be), boxed (see `RegexIndex::gated`).
+type Compiled<T> = OnceLock<Result<Box<T>, String>>;
+
 /// A lazy DFA and the pool of its caches.
 type WithCaches = (DFA, Pool<Cache, CacheFn>);
 
@@ -185,8 +188,10 @@ pub struct RegexIndex {
     sentences: Option<Arc<Sentences>>,
     /// The literals of the gated patterns, if any.
     anchors: Option<Arc<Anchors>>,
-    /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs.
-    gated: Arc<Vec<OnceLock<Result<AnchoredRegex, String>>>>,
+    /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs. Boxed: a
+    /// regex with its DFAs and caches takes kilobytes, and a list of them all, mostly never compiled, took a
+    /// megabyte to set up (issue 6).
+    gated: Arc<Vec<Compiled<AnchoredRegex>>>,
     /// The gate groups of all gated patterns (one per branch of a top-level alternation).
     groups: Vec<Group>,
     /// Per pattern, its groups (empty for the patterns of the DFA).
@@ -195,8 +200,8 @@ pub struct RegexIndex {
     buckets: usize,
     /// Per pattern, its longest match in bytes (capped): how far after a start its arms can stand.
     reach: Vec<usize>,
-    /// Per ungated pattern, its DFAs once compiled.
-    compiled: Arc<Vec<OnceLock<Result<Ungated, String>>>>,
+    /// Per ungated pattern, its DFAs once compiled (boxed, as `gated`).
+    compiled: Arc<Vec<Compiled<Ungated>>>,
     max_len: usize,
 }
 
@@ -453,8 +458,9 @@ impl RegexIndex {
     /// The DFAs of ungated pattern `u` (an index into `ungated`), compiled on first use.
     fn ungated_dfa(&self, u: usize) -> Result<&Ungated, String> {
         self.compiled[u]
-            .get_or_init(|| Ungated::new(&self.patterns[self.ungated[u]]))
+            .get_or_init(|| Ungated::new(&self.patterns[self.ungated[u]]).map(Box::new))
             .as_ref()
+            .map(|b| &**b)
             .map_err(Clone::clone)
     }
 
@@ -730,10 +736,13 @@ impl RegexIndex {
         if missing.len() > 1 {
             missing.par_iter().for_each(|job| match *job {
                 Job::Gated(p) => {
-                    self.gated[p].get_or_init(|| AnchoredRegex::new(&self.patterns[p]));
+                    self.gated[p]
+                        .get_or_init(|| AnchoredRegex::new(&self.patterns[p]).map(Box::new));
                 }
                 Job::Ungated(u) => {
-                    self.compiled[u].get_or_init(|| Ungated::new(&self.patterns[self.ungated[u]]));
+                    self.compiled[u].get_or_init(|| {
+                        Ungated::new(&self.patterns[self.ungated[u]]).map(Box::new)
+                    });
                 }
             });
         }
@@ -750,7 +759,7 @@ impl RegexIndex {
         let mut from = 0;
         for &(p, to) in runs {
             let re = self.gated[p]
-                .get_or_init(|| AnchoredRegex::new(&self.patterns[p]))
+                .get_or_init(|| AnchoredRegex::new(&self.patterns[p]).map(Box::new))
                 .as_ref()
                 .map_err(Clone::clone)?;
             let rule = self.rule_of[p];
