@@ -34,21 +34,26 @@ pub struct KeywordIndex {
 /// [`KeywordIndex`]'s mark for a pattern that is no regex literal.
 const NO_LITERAL: u32 = u32::MAX;
 
-impl KeywordIndex {
-    /// Indexes the normalized phrases of all rules.
-    pub fn new(rules: &[Rule]) -> Result<KeywordIndex, RuleError> {
-        KeywordIndex::with_literals(rules, &[])
-    }
+/// The distinct phrases of all rules and, for each, the (rule, role) pairs it stands for: the part of the
+/// index that does not depend on the regexes. Patterns are borrowed while the index is built: the phrase set
+/// keeps their bytes in one buffer, and the roles are one flat table, so building allocates a few arrays rather
+/// than one string and one list per pattern (issue 6: start-up on one script).
+#[derive(Debug)]
+pub struct RulePhrases<'a> {
+    ids: FxHashMap<&'a str, u32>,
+    patterns: Vec<&'a str>,
+    role_starts: Vec<u32>,
+    match_ends: Vec<u32>,
+    roles: Vec<(u32, Role)>,
+    longest_match: usize,
+    longest_context: usize,
+}
 
-    /// Indexes the phrases of all rules and the literals that gate the regexes
-    /// ([`super::regexes::RegexIndex::literals`]), so that one pass over the text finds both (issue 6: a
-    /// second pass cost as much as the first).
-    pub fn with_literals(rules: &[Rule], literals: &[String]) -> Result<KeywordIndex, RuleError> {
-        // Patterns are borrowed while the index is built: the phrase set keeps their bytes in one buffer, and
-        // the roles are one flat table, so building allocates a few arrays rather than one string and one list
-        // per pattern (issue 6: start-up on one script).
+impl<'a> RulePhrases<'a> {
+    /// Collects the normalized phrases of `rules`.
+    pub fn new(rules: &'a [Rule]) -> RulePhrases<'a> {
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-        ids.reserve(literals.len() + rules.len() * 16);
+        ids.reserve(rules.len() * 16);
         let mut patterns: Vec<&str> = Vec::new();
         let mut pairs: Vec<(u32, u32, Role)> = Vec::new();
         let mut longest_match = 0;
@@ -78,23 +83,6 @@ impl KeywordIndex {
                 }
             }
         }
-        let longest = longest_match.max(longest_context);
-        let phrases = patterns.len();
-        let mut literal = vec![NO_LITERAL; phrases];
-        for (li, lit) in literals.iter().enumerate() {
-            if lit.is_empty() {
-                return Err(RuleError::Build("empty regex literal".into()));
-            }
-            let id = *ids.entry(lit.as_str()).or_insert_with(|| {
-                patterns.push(lit);
-                literal.push(NO_LITERAL);
-                patterns.len() as u32 - 1
-            });
-            literal[id as usize] = li as u32;
-        }
-        if u32::try_from(patterns.len()).is_err() {
-            return Err(RuleError::Build("too many phrases for one matcher".into()));
-        }
         // Per pattern, its (rule, role) pairs, each once: the match roles first (a scan reports those at once,
         // the context roles only near a candidate of their rule), each part by rule.
         pairs.sort_unstable_by_key(|&(id, rule, role)| (id, role != Role::Match, rule, role));
@@ -114,6 +102,69 @@ impl KeywordIndex {
             }
         }
         role_starts.push(roles.len() as u32);
+        RulePhrases {
+            ids,
+            patterns,
+            role_starts,
+            match_ends,
+            roles,
+            longest_match,
+            longest_context,
+        }
+    }
+}
+
+impl KeywordIndex {
+    /// Indexes the normalized phrases of all rules.
+    pub fn new(rules: &[Rule]) -> Result<KeywordIndex, RuleError> {
+        KeywordIndex::with_literals(rules, &[])
+    }
+
+    /// Indexes the phrases of all rules and the literals that gate the regexes
+    /// ([`super::regexes::RegexIndex::literals`]), so that one pass over the text finds both (issue 6: a
+    /// second pass cost as much as the first).
+    pub fn with_literals(rules: &[Rule], literals: &[String]) -> Result<KeywordIndex, RuleError> {
+        KeywordIndex::from_phrases(RulePhrases::new(rules), literals)
+    }
+
+    /// [`KeywordIndex::with_literals`] from the rules' phrases, collected beforehand: the engine collects
+    /// them while it analyses the regexes that give the literals.
+    pub fn from_phrases(
+        phrases: RulePhrases<'_>,
+        literals: &[String],
+    ) -> Result<KeywordIndex, RuleError> {
+        let RulePhrases {
+            mut ids,
+            mut patterns,
+            mut role_starts,
+            mut match_ends,
+            roles,
+            longest_match,
+            longest_context,
+        } = phrases;
+        let longest = longest_match.max(longest_context);
+        let phrases = patterns.len();
+        let mut literal = vec![NO_LITERAL; phrases];
+        ids.reserve(literals.len());
+        for (li, lit) in literals.iter().enumerate() {
+            if lit.is_empty() {
+                return Err(RuleError::Build("empty regex literal".into()));
+            }
+            let id = *ids.entry(lit.as_str()).or_insert_with(|| {
+                patterns.push(lit);
+                literal.push(NO_LITERAL);
+                patterns.len() as u32 - 1
+            });
+            literal[id as usize] = li as u32;
+        }
+        if u32::try_from(patterns.len()).is_err() {
+            return Err(RuleError::Build("too many phrases for one matcher".into()));
+        }
+        // A literal that is no rule phrase stands for no (rule, role) pair.
+        let end = roles.len() as u32;
+        role_starts.pop();
+        role_starts.resize(patterns.len() + 1, end);
+        match_ends.resize(patterns.len(), end);
         let set = PhraseSet::new(patterns.iter().zip(0u32..).map(|(p, i)| (*p, i)));
         Ok(KeywordIndex {
             set,

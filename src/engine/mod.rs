@@ -27,7 +27,7 @@ use crate::rules::schema::{ProductCategory, Scope};
 use crate::rules::RuleSet;
 use crate::source::Document;
 
-use keywords::KeywordIndex;
+use keywords::{KeywordIndex, RulePhrases};
 use regexes::RegexIndex;
 
 /// What a phrase stands for in a rule.
@@ -90,8 +90,14 @@ impl Engine {
     /// Indexes every rule of the set for one keyword pass; regexes are compiled on first use (issue 6: a run
     /// that reaches no regex rule does not pay for them).
     pub fn new(rules: Arc<RuleSet>) -> Result<Engine, RuleError> {
-        let regexes = RegexIndex::new(&rules.rules)?;
-        let keywords = KeywordIndex::with_literals(&rules.rules, regexes.literals())?;
+        // The rules' phrases are collected while the regexes are analysed: a pre-commit run on one script is
+        // mostly start-up, and each is a serial stretch of it (issue 6).
+        let (regexes, phrases) = rayon::join(
+            || RegexIndex::new(&rules.rules),
+            || RulePhrases::new(&rules.rules),
+        );
+        let regexes = regexes?;
+        let keywords = KeywordIndex::from_phrases(phrases, regexes.literals())?;
         let max_window = rules
             .rules
             .iter()
