@@ -26,18 +26,43 @@ pub fn nfa_compiler(reverse: bool) -> thompson::Compiler {
     c
 }
 
+/// Most bytes before a required word in a match for the word to trigger searches of a gated pattern: the
+/// window walked before each occurrence. `(加|私|联系)[^,]{0,5}(微信|qq)` (23 bytes) is triggered by 微信 or qq,
+/// `直播间(有|里)*\d+万` stays triggered by 直播间. Shared with build.rs, which embeds the DFAs an ungated
+/// pattern needs.
+pub const WINDOW_BYTES: usize = 32;
+
 /// The anchored forward DFA of a gated pattern, fully built, as the little-endian bytes of its sparse form;
 /// `None` when it does not parse, or does not fit in `max_bytes`. `MatchKind::All`, like the lazy DFA it stands
 /// in for: a search runs until no match can be extended and reports the longest.
 pub fn anchored_dfa_bytes(pattern: &str, max_bytes: usize) -> Option<Vec<u8>> {
+    dfa_bytes(pattern, false, true, max_bytes)
+}
+
+/// The DFAs of an ungated pattern, as [`anchored_dfa_bytes`] gives them: the unanchored forward DFA that finds
+/// where matches end, and the anchored reverse DFA that finds where each starts.
+pub fn ungated_dfa_bytes(pattern: &str, max_bytes: usize) -> Option<(Vec<u8>, Vec<u8>)> {
+    Some((
+        dfa_bytes(pattern, false, false, max_bytes)?,
+        dfa_bytes(pattern, true, true, max_bytes)?,
+    ))
+}
+
+/// Forward DFAs start anchored or not (a gated pattern's searches are anchored, an ungated one's are not);
+/// reverse DFAs start anchored at the end of a match.
+fn dfa_bytes(pattern: &str, reverse: bool, anchored: bool, max_bytes: usize) -> Option<Vec<u8>> {
     use regex_automata::dfa::{dense, StartKind};
-    let nfa = nfa_compiler(false).build(pattern).ok()?;
+    let nfa = nfa_compiler(reverse).build(pattern).ok()?;
     // Determinization is abandoned early for the patterns whose DFA would be far too big.
     let dense = dense::Builder::new()
         .configure(
             dense::Config::new()
                 .match_kind(regex_automata::MatchKind::All)
-                .start_kind(StartKind::Anchored)
+                .start_kind(if anchored {
+                    StartKind::Anchored
+                } else {
+                    StartKind::Unanchored
+                })
                 .dfa_size_limit(Some(max_bytes * 16))
                 .determinize_size_limit(Some(max_bytes * 64)),
         )

@@ -44,9 +44,9 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input, MatchKind};
 
-use super::automata::nfa_compiler;
 #[cfg(test)]
 use super::automata::syntax_config;
+use super::automata::{nfa_compiler, WINDOW_BYTES};
 use super::embedded_dfas;
 use super::phrase_set::PhraseSet;
 use super::{Hit, Role};
@@ -68,11 +68,22 @@ type WithCaches = (DFA, Pool<Cache, CacheFn>);
 /// the states already computed. Each pattern is compiled the first time a sentence needs it: one script
 /// reaches one or two of them, and compiling all of them as one DFA, both ways, was a fifth of a run on one
 /// script (issue 6).
+///
+/// A regex of the embedded packs whose DFAs are small comes with both built with livelint, used for its first
+/// [`EMBEDDED_UNGATED_BYTES`] of text; as for [`AnchoredRegex`], the lazy DFAs step faster on more.
 struct Ungated {
-    fwd: WithCaches,
-    rev: OnceLock<Result<WithCaches, String>>,
     pattern: String,
+    /// Forward and reverse DFAs built with livelint.
+    embedded: Option<(embedded_dfas::Embedded, embedded_dfas::Embedded)>,
+    /// Bytes searched with `embedded` so far.
+    searched: AtomicUsize,
+    fwd: OnceLock<Result<WithCaches, String>>,
+    rev: OnceLock<Result<WithCaches, String>>,
 }
+
+/// Bytes of text an ungated pattern searches with its embedded DFAs before it is compiled: compiling takes a
+/// few hundred microseconds, and the sparse DFAs take a few nanoseconds a byte longer.
+const EMBEDDED_UNGATED_BYTES: usize = 64 << 10;
 
 /// The trigger and arm words of all gate groups; a literal's id indexes `starts`.
 ///
@@ -164,11 +175,6 @@ enum Start {
     /// As `FirstChars`, at every position: the branch has no finite prefix set (`\p{Han}{1,3}之王`).
     Anywhere(usize),
 }
-
-/// Most bytes before a required word in a match for the word to trigger searches: the window walked before
-/// each occurrence. `(加|私|联系)[^,]{0,5}(微信|qq)` (23 bytes) is triggered by 微信 or qq, `直播间(有|里)*\d+万`
-/// stays triggered by 直播间.
-const WINDOW_BYTES: usize = 32;
 
 thread_local! {
     /// Per thread, the trigger occurrences of one scan, one bucket per group; kept between scans so that a
@@ -262,21 +268,110 @@ fn lazy_dfa(pattern: &str, reverse: bool, capacity: usize) -> Result<WithCaches,
 }
 
 impl Ungated {
+    /// The pattern's embedded DFAs, or else its forward lazy DFA, compiled now.
     fn new(pattern: &str) -> Result<Ungated, String> {
+        let embedded = embedded_dfas::ungated(pattern);
+        let fwd = OnceLock::new();
+        if embedded.is_none() {
+            fwd.get_or_init(|| lazy_dfa(pattern, false, FWD_CACHE_CAPACITY))
+                .as_ref()
+                .map_err(Clone::clone)?;
+        }
         Ok(Ungated {
-            fwd: lazy_dfa(pattern, false, FWD_CACHE_CAPACITY)?,
-            rev: OnceLock::new(),
             pattern: pattern.to_string(),
+            embedded,
+            searched: AtomicUsize::new(0),
+            fwd,
+            rev: OnceLock::new(),
         })
     }
 
-    /// The reverse DFA, compiled at the pattern's first match.
-    fn rev(&self) -> Result<&WithCaches, String> {
-        self.rev
-            .get_or_init(|| lazy_dfa(&self.pattern, true, REV_CACHE_CAPACITY))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// Each match over `span` of `text`, given to `found` as (start, end): for each end, the leftmost start at
+    /// most [`MAX_MATCH_BYTES`] back and not before `span`.
+    fn find_all(
+        &self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        found: impl FnMut(usize, usize),
+    ) -> Result<(), String> {
+        if let Some(dfas) = &self.embedded {
+            let before = self.searched.fetch_add(span.len(), Ordering::Relaxed);
+            if before + span.len() <= EMBEDDED_UNGATED_BYTES {
+                return find_all_embedded(dfas, text, span, found);
+            }
+        }
+        self.find_all_lazy(text, span, found)
     }
+
+    /// [`Ungated::find_all`] with the lazy DFAs, compiled now if they are not yet.
+    fn find_all_lazy(
+        &self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        mut found: impl FnMut(usize, usize),
+    ) -> Result<(), String> {
+        let (fwd, fwd_caches) = self
+            .fwd
+            .get_or_init(|| lazy_dfa(&self.pattern, false, FWD_CACHE_CAPACITY))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let mut fcache = fwd_caches.get();
+        let mut state = OverlappingState::start();
+        let first = span.start;
+        let input = Input::new(text).range(span);
+        loop {
+            fwd.try_search_overlapping_fwd(&mut fcache, &input, &mut state)
+                .map_err(|e| e.to_string())?;
+            let Some(hm) = state.get_match() else { break };
+            let end = hm.offset();
+            let (rev, rev_caches) = self
+                .rev
+                .get_or_init(|| lazy_dfa(&self.pattern, true, REV_CACHE_CAPACITY))
+                .as_ref()
+                .map_err(Clone::clone)?;
+            let start = rev
+                .try_search_rev(&mut rev_caches.get(), &reverse_input(text, first, end))
+                .map_err(|e| e.to_string())?;
+            if let Some(start) = start.map(|m| m.offset()).filter(|&s| s < end) {
+                found(start, end);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`Ungated::find_all`] with DFAs built with livelint.
+fn find_all_embedded(
+    (fwd, rev): &(embedded_dfas::Embedded, embedded_dfas::Embedded),
+    text: &str,
+    span: std::ops::Range<usize>,
+    mut found: impl FnMut(usize, usize),
+) -> Result<(), String> {
+    use regex_automata::dfa::{Automaton, OverlappingState};
+    let mut state = OverlappingState::start();
+    let first = span.start;
+    let input = Input::new(text).range(span);
+    loop {
+        fwd.try_search_overlapping_fwd(&input, &mut state)
+            .map_err(|e| e.to_string())?;
+        let Some(hm) = state.get_match() else { break };
+        let end = hm.offset();
+        let start = rev
+            .try_search_rev(&reverse_input(text, first, end))
+            .map_err(|e| e.to_string())?;
+        if let Some(start) = start.map(|m| m.offset()).filter(|&s| s < end) {
+            found(start, end);
+        }
+    }
+    Ok(())
+}
+
+/// The reverse search for the start of a match that ends at `end`: anchored there, at most
+/// [`MAX_MATCH_BYTES`] back and not before `first`.
+fn reverse_input(text: &str, first: usize, end: usize) -> Input<'_> {
+    Input::new(text)
+        .range(end.saturating_sub(MAX_MATCH_BYTES).max(first)..end)
+        .anchored(Anchored::Yes)
 }
 
 impl RegexIndex {
@@ -564,39 +659,15 @@ impl RegexIndex {
         if span.is_empty() {
             return Ok(());
         }
-        let dfa = self.ungated_dfa(u)?;
         let rule = self.rule_of[self.ungated[u]];
-        let (fwd, fwd_caches) = &dfa.fwd;
-        let mut fcache = fwd_caches.get();
-        let mut state = OverlappingState::start();
-        let first = span.start;
-        let input = Input::new(text).range(span);
-        loop {
-            fwd.try_search_overlapping_fwd(&mut fcache, &input, &mut state)
-                .map_err(|e| e.to_string())?;
-            let Some(hm) = state.get_match() else { break };
-            let end = hm.offset();
-            let (rev, rev_caches) = dfa.rev()?;
-            let rinput = Input::new(text)
-                .range(end.saturating_sub(MAX_MATCH_BYTES).max(first)..end)
-                .anchored(Anchored::Yes);
-            let Some(start) = rev
-                .try_search_rev(&mut rev_caches.get(), &rinput)
-                .map_err(|e| e.to_string())?
-                .map(|m| m.offset())
-            else {
-                continue;
-            };
-            if start < end {
-                out.push(Hit {
-                    rule,
-                    role: Role::Match,
-                    start,
-                    end,
-                });
-            }
-        }
-        Ok(())
+        self.ungated_dfa(u)?.find_all(text, span, |start, end| {
+            out.push(Hit {
+                rule,
+                role: Role::Match,
+                start,
+                end,
+            })
+        })
     }
 
     /// The gated regexes: where one of a pattern's prefix literals occurs, the pattern's longest match anchored
@@ -1033,11 +1104,9 @@ fn rarity<S: AsRef<str>>(set: &[S]) -> (usize, std::cmp::Reverse<usize>) {
 mod tests {
     use super::*;
 
-    /// The DFAs built with livelint stand in for the lazy DFAs compiled at run time: on every rule example of
-    /// the embedded packs and the labelled corpus, normalized as a scan sees them, both find the same longest
-    /// match from every position.
-    #[test]
-    fn embedded_dfas_find_what_the_lazy_ones_find() {
+    /// Every rule example of the embedded packs and the labelled corpus, normalized as a scan sees them, one
+    /// text a line.
+    fn corpus() -> String {
         let set = crate::rules::RuleSet::from_sources(&crate::rules::pack::embedded()).unwrap();
         let mut raw: Vec<String> = set
             .rules
@@ -1047,16 +1116,66 @@ mod tests {
             .collect();
         for corpus in ["zh", "en", "zh-unseen", "en-unseen"] {
             let path = format!("{}/fixtures/eval/{corpus}.tsv", env!("CARGO_MANIFEST_DIR"));
-            raw.push(std::fs::read_to_string(path).unwrap());
+            raw.extend(
+                std::fs::read_to_string(path)
+                    .unwrap()
+                    .lines()
+                    .map(str::to_string),
+            );
         }
         let mut text = String::new();
         for t in &raw {
             text.push_str(&crate::normalize::normalize(t).text);
             text.push('\n');
         }
+        text
+    }
+
+    /// An ungated pattern's DFAs built with livelint find the matches its lazy DFAs find, on each line of the
+    /// corpus (scans search sentences), and it is compiled once it has searched its share of text.
+    #[test]
+    fn embedded_ungated_dfas_find_what_the_lazy_ones_find() {
+        let text = corpus();
+        assert!(text.len() > 2 * EMBEDDED_UNGATED_BYTES);
+        let (mut patterns, mut matches) = (0, 0);
+        for p in embedded_dfas::ungated_patterns() {
+            let re = Ungated::new(p).unwrap();
+            let dfas = re.embedded.as_ref().unwrap();
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            let mut at = 0;
+            for line in text.split_inclusive('\n') {
+                let span = at..at + line.len();
+                find_all_embedded(dfas, &text, span.clone(), |s, e| got.push((s, e))).unwrap();
+                re.find_all_lazy(&text, span, |s, e| want.push((s, e)))
+                    .unwrap();
+                at += line.len();
+            }
+            assert_eq!(got, want, "{p}");
+            patterns += 1;
+            matches += got.len();
+            // Within its share of text the pattern is not compiled; past it, it is.
+            let re = Ungated::new(p).unwrap();
+            re.find_all(&text, 0..EMBEDDED_UNGATED_BYTES, |_, _| ())
+                .unwrap();
+            assert!(re.fwd.get().is_none(), "{p}: compiled within its share");
+            re.find_all(&text, 0..text.len(), |_, _| ()).unwrap();
+            assert!(re.fwd.get().is_some(), "{p}: not compiled past its share");
+        }
+        assert!(
+            patterns >= 10,
+            "{patterns} patterns with embedded ungated DFAs"
+        );
+        assert!(matches > 30, "{matches} matches");
+    }
+
+    /// The DFAs built with livelint stand in for the lazy DFAs compiled at run time: on the corpus, both find
+    /// the same longest match from every position.
+    #[test]
+    fn embedded_dfas_find_what_the_lazy_ones_find() {
+        let text = corpus();
         let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
         let (mut patterns, mut matches) = (0, 0);
-        for p in embedded_dfas::patterns() {
+        for p in embedded_dfas::anchored_patterns() {
             let (mut want, mut got) = (Vec::new(), Vec::new());
             // With the embedded DFA: a new regex for each share of starts.
             for part in starts.chunks(EMBEDDED_SEARCHES) {
