@@ -223,6 +223,7 @@ pub(crate) fn compile_field(
     def: &FieldDef,
     examples: &ExamplesDef,
     err: &ErrFn<'_>,
+    examples_checked: bool,
 ) -> Result<FieldCheck, Vec<RuleError>> {
     let mut errors = Vec::new();
     let mut paths = Vec::new();
@@ -286,7 +287,13 @@ pub(crate) fn compile_field(
             None,
         ));
     }
-    for raw in examples.flag.iter().chain(&examples.pass) {
+    // Examples of a pack whose examples are checked already (embedded) are not parsed again.
+    let examples_to_check = if examples_checked {
+        None
+    } else {
+        Some(examples.flag.iter().chain(&examples.pass))
+    };
+    for raw in examples_to_check.into_iter().flatten() {
         if let Ok((text, _)) = parse_example(raw) {
             if let Err(msg) = listing::parse_product_snippet(&text) {
                 errors.push(err(
@@ -318,6 +325,7 @@ pub(crate) fn compile_field(
 pub(crate) fn compile_extensions(
     r: &RuleDef,
     err: &ErrFn<'_>,
+    examples_checked: bool,
     errors: &mut Vec<RuleError>,
 ) -> (Option<FieldCheck>, Option<super::crosscheck::ClaimCheck>) {
     let kinds = [r.matcher.is_some(), r.field.is_some(), r.claim.is_some()];
@@ -341,13 +349,13 @@ pub(crate) fn compile_extensions(
         ));
     }
     let field = match &r.field {
-        Some(f) => compile_field(f, &r.examples, err)
+        Some(f) => compile_field(f, &r.examples, err, examples_checked)
             .map_err(|mut e| errors.append(&mut e))
             .ok(),
         None => None,
     };
     let claim = match &r.claim {
-        Some(c) => super::crosscheck::compile_claim(c, &r.examples, err)
+        Some(c) => super::crosscheck::compile_claim(c, &r.examples, err, examples_checked)
             .map_err(|mut e| errors.append(&mut e))
             .ok(),
         None => None,

@@ -161,11 +161,14 @@ pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), Rule
     // YAML then tells what is wrong, with its line), is parsed as YAML.
     let from_json = super::pack::embedded_json(name, src)
         .and_then(|json| serde_json::from_str::<PackDef>(json).ok());
+    // An embedded pack's example listings are checked by the tests (which also compile it from its YAML),
+    // not at each run: parsing them took a tenth of the rules' start-up (issue 6).
+    let checked = from_json.is_some();
     let def: PackDef = match from_json {
         Some(def) => def,
         None => parse_yaml(name, src)?,
     };
-    compile_def(name, src, def)
+    compile_def(name, src, def, checked)
 }
 
 /// The pack's YAML, with an error that points at the line where it goes wrong.
@@ -181,8 +184,14 @@ fn parse_yaml(name: &str, src: &str) -> Result<PackDef, RuleError> {
     })
 }
 
-/// Validates a parsed pack and compiles its rules; `src` is the YAML errors point into.
-fn compile_def(name: &str, src: &str, def: PackDef) -> Result<(PackInfo, Vec<Rule>), RuleError> {
+/// Validates a parsed pack and compiles its rules; `src` is the YAML errors point into. With `examples_checked`
+/// the example listings are known to parse and are not parsed again.
+fn compile_def(
+    name: &str,
+    src: &str,
+    def: PackDef,
+    examples_checked: bool,
+) -> Result<(PackInfo, Vec<Rule>), RuleError> {
     let mut errors = Vec::new();
     if !valid_id(&def.pack) {
         let at = src.find(&def.pack).unwrap_or(0);
@@ -249,7 +258,7 @@ fn compile_def(name: &str, src: &str, def: PackDef) -> Result<(PackInfo, Vec<Rul
                 None,
             ));
         }
-        match compile_rule(&def, r, name, &err) {
+        match compile_rule(&def, r, name, &err, examples_checked) {
             Ok(rule) => rules.push(rule),
             Err(mut e) => errors.append(&mut e),
         }
@@ -289,6 +298,7 @@ fn compile_rule(
     r: &RuleDef,
     name: &str,
     err: &ErrFn<'_>,
+    examples_checked: bool,
 ) -> Result<Rule, Vec<RuleError>> {
     let mut errors = Vec::new();
     if r.law.is_empty() {
@@ -318,7 +328,8 @@ fn compile_rule(
             None,
         ));
     }
-    let (field, claim) = crate::engine::listing::compile_extensions(r, err, &mut errors);
+    let (field, claim) =
+        crate::engine::listing::compile_extensions(r, err, examples_checked, &mut errors);
     if keywords_raw.is_empty()
         && regexes.is_empty()
         && r.matcher.is_none()
@@ -476,8 +487,9 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} has no JSON form", p.name));
             let from_json: PackDef = serde_json::from_str(json)
                 .unwrap_or_else(|e| panic!("{}: JSON does not fit the schema: {e}", p.name));
-            let a = compile_def(&p.name, &p.text, from_json).unwrap();
-            let b = compile_def(&p.name, &p.text, parse_yaml(&p.name, &p.text).unwrap()).unwrap();
+            let a = compile_def(&p.name, &p.text, from_json, true).unwrap();
+            let yaml = parse_yaml(&p.name, &p.text).unwrap();
+            let b = compile_def(&p.name, &p.text, yaml, false).unwrap();
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", p.name);
         }
         // Only the unchanged embedded text takes the JSON path.
