@@ -111,32 +111,48 @@ struct Sentences {
     whole: Vec<u32>,
 }
 
-/// The distinct literals of all groups while the index is built, and for each the (group, slot) pairs it
-/// belongs to.
+/// The distinct literals of all groups while the index is built, and the (group, slot) pairs each belongs to.
 #[derive(Default)]
 struct LiteralTable {
     ids: super::fxhash::FxHashMap<String, usize>,
-    owners: Vec<Vec<(u32, u8)>>,
+    /// (literal id, group, slot) as they are seen: one flat list rather than a list per literal, which were
+    /// thousands of small allocations at each start (issue 6).
+    owners: Vec<(u32, u32, u8)>,
 }
 
 impl LiteralTable {
     /// The id of `lit`, added if new.
     fn intern(&mut self, lit: String) -> usize {
-        let next = self.owners.len();
-        let id = *self.ids.entry(lit).or_insert(next);
-        if id == next {
-            self.owners.push(Vec::new());
-        }
-        id
+        let next = self.ids.len();
+        *self.ids.entry(lit).or_insert(next)
     }
 
-    /// The literals in the order of their ids, and their owners.
-    fn into_parts(self) -> (Vec<String>, Vec<Vec<(u32, u8)>>) {
-        let mut literals = vec![String::new(); self.owners.len()];
+    /// Number of distinct literals.
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The literals in the order of their ids, and the buckets of each: those of literal `i` are
+    /// `targets[starts[i]..starts[i + 1]]`, each once, in the order first seen.
+    fn into_parts(mut self, groups: &[Group]) -> (Vec<String>, Vec<u32>, Vec<u32>) {
+        let mut literals = vec![String::new(); self.ids.len()];
         for (lit, id) in self.ids {
             literals[id] = lit;
         }
-        (literals, self.owners)
+        // Stable: each literal's owners stay in the order seen, where a repeated one is next to the first.
+        self.owners.sort_by_key(|&(id, ..)| id);
+        self.owners.dedup();
+        let mut targets = Vec::with_capacity(self.owners.len());
+        let mut starts = Vec::with_capacity(literals.len() + 1);
+        let mut next = self.owners.iter().peekable();
+        for id in 0..literals.len() as u32 {
+            starts.push(targets.len() as u32);
+            while let Some(&(_, g, slot)) = next.next_if(|o| o.0 == id) {
+                targets.push(groups[g as usize].bucket + u32::from(slot));
+            }
+        }
+        starts.push(targets.len() as u32);
+        (literals, starts, targets)
     }
 }
 
@@ -412,6 +428,7 @@ impl RegexIndex {
             .unwrap_or(0);
         let mut ungated = Vec::new();
         let mut table = LiteralTable::default();
+        table.ids.reserve(patterns.len() * 16);
         let mut reach = vec![MAX_MATCH_BYTES; patterns.len()];
         let mut buckets = 0usize;
         let mut groups: Vec<Group> = Vec::new();
@@ -461,11 +478,8 @@ impl RegexIndex {
                 let sets = std::iter::once(plan.trigger).chain(plan.arms);
                 for (slot, set) in sets.enumerate() {
                     for lit in set {
-                        let id = table.intern(lit);
-                        let owner = (gi, slot as u8);
-                        if !table.owners[id].contains(&owner) {
-                            table.owners[id].push(owner);
-                        }
+                        let id = table.intern(lit) as u32;
+                        table.owners.push((id, gi, slot as u8));
                     }
                 }
             }
@@ -484,7 +498,7 @@ impl RegexIndex {
                     None => whole.push(u as u32),
                 }
             }
-            let mut of_literal = vec![Vec::new(); table.owners.len()];
+            let mut of_literal = vec![Vec::new(); table.len()];
             for (id, u) in pairs {
                 if !of_literal[id].contains(&u) {
                     of_literal[id].push(u);
@@ -496,20 +510,10 @@ impl RegexIndex {
                 whole,
             })
         };
-        let (literals, owners) = table.into_parts();
+        let (literals, starts, targets) = table.into_parts(&groups);
         let anchors = if literals.is_empty() {
             None
         } else {
-            // Flattened: the buckets of literal `i` are `targets[starts[i]..starts[i + 1]]`.
-            let mut targets = Vec::new();
-            let mut starts = vec![0u32];
-            for list in &owners {
-                targets.extend(
-                    list.iter()
-                        .map(|&(g, slot)| groups[g as usize].bucket + u32::from(slot)),
-                );
-                starts.push(targets.len() as u32);
-            }
             Some(Arc::new(Anchors {
                 literals,
                 set: OnceLock::new(),
