@@ -405,15 +405,24 @@ impl RegexIndex {
         // Each pattern's facts and gate plan on all cores: this is most of building the engine, and a
         // pre-commit run on one script is mostly start-up (issue 6).
         use rayon::prelude::*;
-        let analysed: Vec<(Facts, Option<Vec<Plan>>)> = patterns
+        // A pattern of the embedded packs is planned from its facts in the binary, without copying them into
+        // strings first (issue 6: that was a seventh of the instructions of building the engine); only an
+        // ungated one needs all its facts.
+        let analysed: Vec<Analysed> = patterns
             .par_iter()
             .map(|re| {
+                if let Some(sf) = regex_table::embedded(re) {
+                    let planned = sf
+                        .groups
+                        .and_then(|gs| gs.iter().map(plan_static).collect::<Option<Vec<_>>>());
+                    return Ok((sf.max_len, planned.ok_or_else(|| sf.facts(&normal))));
+                }
                 let f = regex_table::facts(re, &normal).map_err(RuleError::Build)?;
                 let planned = f
                     .groups
                     .as_ref()
                     .and_then(|gs| gs.iter().map(plan).collect::<Option<Vec<_>>>());
-                Ok((f, planned))
+                Ok((f.max_len, planned.ok_or(f)))
             })
             .collect::<Result<_, RuleError>>()?;
         // A pattern that tests the ends of the text (`^`, `$`) is bounded like the others: every match is at
@@ -423,7 +432,7 @@ impl RegexIndex {
         // one of whose rules ends in `(的|名|$)` (issue 6).
         let max_len = analysed
             .iter()
-            .map(|(f, _)| f.max_len.unwrap_or(MAX_MATCH_BYTES))
+            .map(|(max_len, _)| max_len.unwrap_or(MAX_MATCH_BYTES))
             .max()
             .unwrap_or(0);
         let mut ungated = Vec::new();
@@ -437,27 +446,30 @@ impl RegexIndex {
         // holds, and per pattern the rarest required set of each branch (`None` once a branch has none).
         let mut barriers: Vec<char> = regex_facts::BARRIER_CANDIDATES.to_vec();
         let mut dfa_words: Vec<Option<Vec<String>>> = Vec::new();
-        for (pi, (f, planned)) in analysed.into_iter().enumerate() {
-            let Some(plan) = planned else {
-                ungated.push(pi);
-                barriers.retain(|c| f.barriers.contains(c));
-                let words = f.groups.as_ref().and_then(|gs| {
-                    let mut words = Vec::new();
-                    for g in gs {
-                        let rarest = g
-                            .required
-                            .iter()
-                            .filter_map(|r| normal_literals(&r.words))
-                            .max_by_key(|w| rarity(w))?;
-                        words.extend(rarest.into_iter().map(str::to_string));
-                    }
-                    Some(words)
-                });
-                dfa_words.push(words);
-                continue;
+        for (pi, (max_len, planned)) in analysed.into_iter().enumerate() {
+            let plan = match planned {
+                Ok(plan) => plan,
+                Err(f) => {
+                    ungated.push(pi);
+                    barriers.retain(|c| f.barriers.contains(c));
+                    let words = f.groups.as_ref().and_then(|gs| {
+                        let mut words = Vec::new();
+                        for g in gs {
+                            let rarest = g
+                                .required
+                                .iter()
+                                .filter_map(|r| normal_literals(&r.words))
+                                .max_by_key(|w| rarity(w))?;
+                            words.extend(rarest.into_iter().map(str::to_string));
+                        }
+                        Some(words)
+                    });
+                    dfa_words.push(words);
+                    continue;
+                }
             };
             let first = groups.len() as u32;
-            reach[pi] = f.max_len.unwrap_or(MAX_MATCH_BYTES);
+            reach[pi] = max_len.unwrap_or(MAX_MATCH_BYTES);
             for plan in plan {
                 let gi = groups.len() as u32;
                 let checks = if reach[pi] <= MAX_CHECK_REACH {
@@ -994,12 +1006,33 @@ fn window_starts(
 /// where they start searches, and up to [`MAX_ARMS`] other required sets, rarest first, that must occur within
 /// the pattern's reach after a start. `None` when the group has no trigger.
 fn plan(group: &regex_facts::Group) -> Option<Plan> {
-    let prefixes = group.prefixes.as_deref().and_then(normal_literals);
-    let mut required: Vec<(Vec<&str>, Option<usize>)> = group
-        .required
-        .iter()
-        .filter_map(|r| Some((normal_literals(&r.words)?, r.max_before)))
-        .collect();
+    plan_sets(
+        group.prefixes.as_deref().and_then(normal_literals),
+        group
+            .required
+            .iter()
+            .filter_map(|r| Some((normal_literals(&r.words)?, r.max_before)))
+            .collect(),
+    )
+}
+
+/// [`plan`] for a group of the facts in the binary (see [`regex_table`]).
+fn plan_static(group: &regex_facts::StaticGroup) -> Option<Plan> {
+    plan_sets(
+        group.prefixes.and_then(normal_literals),
+        group
+            .required
+            .iter()
+            .filter_map(|&(words, max_before)| Some((normal_literals(words)?, max_before)))
+            .collect(),
+    )
+}
+
+/// [`plan`] from the group's prefixes and required sets, each reduced to the literals normalized text can hold.
+fn plan_sets(
+    prefixes: Option<Vec<&str>>,
+    mut required: Vec<(Vec<&str>, Option<usize>)>,
+) -> Option<Plan> {
     // Rarest first.
     required.sort_by_key(|(words, _)| std::cmp::Reverse(rarity(words)));
     let windowed = required
@@ -1050,6 +1083,10 @@ fn plan(group: &regex_facts::Group) -> Option<Plan> {
     })
 }
 
+/// A pattern's longest match (see [`Facts::max_len`]) and its plans, one per group; or, when some group has no
+/// trigger, its facts: it is searched ungated.
+type Analysed = (Option<usize>, Result<Vec<Plan>, Facts>);
+
 /// See [`plan`].
 struct Plan {
     trigger: Vec<String>,
@@ -1067,10 +1104,10 @@ struct Plan {
 /// text, which holds no character that normalization would change: of the case variants a case-insensitive
 /// pattern yields (`Clinically`, `cLinically` ...) only the lower-case one can occur, so the others are left
 /// out (exactly, not as an approximation).
-fn normal_literals(set: &[String]) -> Option<Vec<&str>> {
+fn normal_literals<S: AsRef<str>>(set: &[S]) -> Option<Vec<&str>> {
     let mut normal: Vec<&str> = set
         .iter()
-        .map(String::as_str)
+        .map(AsRef::as_ref)
         .filter(|l| normal(l))
         .collect();
     // A literal that extends another one of the set adds nothing: where it occurs, the shorter one occurs at
