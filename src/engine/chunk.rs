@@ -34,6 +34,22 @@ use crate::normalize::is_clean_split_after;
 /// copy stays in cache-friendly sizes, large enough that the window margins (a few hundred bytes) cost nothing.
 pub const DEFAULT_CHUNK_BYTES: usize = 1 << 20;
 
+/// Fewest chunks an input split with the default size is cut into, and the smallest chunk that takes.
+/// The threads' shares end together only to within about a chunk: ten 1 MB chunks of a 10 MB script left one
+/// of two cores idle for up to a chunk's scan at the end, a tenth of the run (issue 6, target 6).
+const MIN_CHUNKS: usize = 32;
+const MIN_CHUNK_BYTES: usize = 256 << 10;
+
+/// The chunk size for an input of `len` bytes when none is set: [`DEFAULT_CHUNK_BYTES`], or less for a
+/// mid-size input so that it still makes [`MIN_CHUNKS`] chunks, but not less than [`MIN_CHUNK_BYTES`].
+/// Inputs up to [`DEFAULT_CHUNK_BYTES`] are not split at all.
+pub fn default_chunk_bytes(len: usize) -> usize {
+    if len <= DEFAULT_CHUNK_BYTES {
+        return DEFAULT_CHUNK_BYTES;
+    }
+    (len / MIN_CHUNKS).clamp(MIN_CHUNK_BYTES, DEFAULT_CHUNK_BYTES)
+}
+
 /// One unit of parallel work: the core it owns and the window it scans, both byte ranges of the original text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
@@ -176,6 +192,29 @@ pub fn locate_parallel(text: &str, positions: &mut [Position<'_>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mid_size_inputs_make_at_least_min_chunks() {
+        // Small inputs are not split; big ones use the default size.
+        assert_eq!(default_chunk_bytes(5_000), DEFAULT_CHUNK_BYTES);
+        assert_eq!(
+            default_chunk_bytes(DEFAULT_CHUNK_BYTES),
+            DEFAULT_CHUNK_BYTES
+        );
+        assert_eq!(default_chunk_bytes(100 << 20), DEFAULT_CHUNK_BYTES);
+        // 10 MB: 32 chunks of 320 KB rather than ten of 1 MB.
+        assert_eq!(default_chunk_bytes(10 << 20), 320 << 10);
+        // Just above one chunk: the smallest chunk size.
+        assert_eq!(
+            default_chunk_bytes(DEFAULT_CHUNK_BYTES + 1),
+            MIN_CHUNK_BYTES
+        );
+        for len in [2 << 20, 5 << 20, 10 << 20, 31 << 20, 33 << 20] {
+            let c = default_chunk_bytes(len);
+            assert!((MIN_CHUNK_BYTES..=DEFAULT_CHUNK_BYTES).contains(&c));
+            assert!(len / c >= MIN_CHUNKS || c == MIN_CHUNK_BYTES, "{len}");
+        }
+    }
 
     #[test]
     fn cores_tile_the_text_at_clean_points() {

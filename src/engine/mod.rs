@@ -79,7 +79,9 @@ pub struct Engine {
     rules: Arc<RuleSet>,
     keywords: KeywordIndex,
     regexes: RegexIndex,
-    chunk_bytes: usize,
+    /// The chunk size set with [`Engine::with_chunk_bytes`]; by default it depends on the input
+    /// ([`chunk::default_chunk_bytes`]).
+    chunk_bytes: Option<usize>,
     /// Normalized bytes around a chunk that decide its findings.
     margin: usize,
     /// Bytes around a candidate in which its context phrases can stand.
@@ -114,7 +116,7 @@ impl Engine {
             rules,
             keywords,
             regexes,
-            chunk_bytes: chunk::DEFAULT_CHUNK_BYTES,
+            chunk_bytes: None,
             margin,
             context_reach,
         })
@@ -123,7 +125,7 @@ impl Engine {
     /// Sets the size of the chunks big inputs are split into (parallel scan). The findings do not depend on
     /// it; tests set it small to force many chunk edges.
     pub fn with_chunk_bytes(mut self, bytes: usize) -> Engine {
-        self.chunk_bytes = bytes.max(1);
+        self.chunk_bytes = Some(bytes.max(1));
         self
     }
 
@@ -158,8 +160,11 @@ impl Engine {
         if !active.iter().any(|&a| a) {
             return Ok(Vec::new());
         }
-        let mut cands = if original.len() > self.chunk_bytes {
-            let plan = chunk::plan(original, self.chunk_bytes, self.margin);
+        let chunk_bytes = self
+            .chunk_bytes
+            .unwrap_or_else(|| chunk::default_chunk_bytes(original.len()));
+        let mut cands = if original.len() > chunk_bytes {
+            let plan = chunk::plan(original, chunk_bytes, self.margin);
             let parts: Result<Vec<Vec<Candidate>>, String> = plan
                 .par_iter()
                 .map(|w| self.chunk_candidates(original, w, self.margin, &active))
