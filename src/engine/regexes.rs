@@ -283,21 +283,31 @@ fn lazy_dfa(pattern: &str, reverse: bool, capacity: usize) -> Result<WithCaches,
     Ok((dfa, Pool::new(create)))
 }
 
+/// The slot of a pattern's forward lazy DFA: compiled now, unless the pattern has an embedded DFA to search
+/// with first (then on demand).
+fn lazy_slot(
+    pattern: &str,
+    embedded: bool,
+    capacity: usize,
+) -> Result<OnceLock<Result<WithCaches, String>>, String> {
+    let slot = OnceLock::new();
+    if !embedded {
+        slot.get_or_init(|| lazy_dfa(pattern, false, capacity))
+            .as_ref()
+            .map_err(Clone::clone)?;
+    }
+    Ok(slot)
+}
+
 impl Ungated {
     /// The pattern's embedded DFAs, or else its forward lazy DFA, compiled now.
     fn new(pattern: &str) -> Result<Ungated, String> {
         let embedded = embedded_dfas::ungated(pattern);
-        let fwd = OnceLock::new();
-        if embedded.is_none() {
-            fwd.get_or_init(|| lazy_dfa(pattern, false, FWD_CACHE_CAPACITY))
-                .as_ref()
-                .map_err(Clone::clone)?;
-        }
         Ok(Ungated {
+            fwd: lazy_slot(pattern, embedded.is_some(), FWD_CACHE_CAPACITY)?,
             pattern: pattern.to_string(),
             embedded,
             searched: AtomicUsize::new(0),
-            fwd,
             rev: OnceLock::new(),
         })
     }
@@ -892,17 +902,11 @@ impl AnchoredRegex {
     /// The pattern's embedded DFA, or else its lazy DFA, compiled now.
     fn new(pattern: &str) -> Result<AnchoredRegex, String> {
         let embedded = embedded_dfas::anchored(pattern);
-        let lazy = OnceLock::new();
-        if embedded.is_none() {
-            lazy.get_or_init(|| lazy_dfa(pattern, false, ANCHORED_CACHE_CAPACITY))
-                .as_ref()
-                .map_err(Clone::clone)?;
-        }
         Ok(AnchoredRegex {
+            lazy: lazy_slot(pattern, embedded.is_some(), ANCHORED_CACHE_CAPACITY)?,
             pattern: pattern.to_string(),
             embedded,
             searched: AtomicUsize::new(0),
-            lazy,
         })
     }
 
