@@ -5,9 +5,11 @@
 #   RUNS=10 scripts/bench.sh    more runs per command (default 5)
 #   SKIP_SCALING=1 ...          leave out the keyword-scaling table
 #
-# Absolute times on a shared machine are noise; hyperfine alternates the commands it compares, so the RATIO of
-# two medians taken in the same hyperfine run is what the targets are about (PASS/FAIL is judged on it). The
-# ratio of the fastest runs is printed beside it: on a loaded machine it is the steadier of the two. Corpora go to $BENCH_DIR
+# Absolute times on a shared machine are noise, so the RATIO of two medians measured side by side is what the
+# targets are about (PASS/FAIL is judged on it). hyperfine runs one command's runs, then the other's; so that a
+# change of load between the two does not tilt the ratio, each comparison is ROUNDS hyperfine runs (default 3),
+# the order of the commands reversed every other round, and the runs of all rounds are pooled. The ratio of the
+# fastest runs is printed beside it: on a loaded machine it is the steadier of the two. Corpora go to $BENCH_DIR
 # (default /tmp/livelint-bench); the generator refuses to write inside a git work tree.
 # The default packs are the ones embedded in the binary at build time: re-run after the rule packs change.
 set -euo pipefail
@@ -18,6 +20,7 @@ PATTERNS="$SHARED/patterns-zh.txt"
 GEN="$SHARED/make_corpus.py"
 DIR="${BENCH_DIR:-/tmp/livelint-bench}"
 RUNS="${RUNS:-5}"
+ROUNDS="${ROUNDS:-3}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 LL="$TARGET_DIR/release/livelint"
 RESULTS="$DIR/results"
@@ -59,12 +62,23 @@ done
 BENCH=(--no-default-rules --rules "$DIR/bench-pack.yaml")
 RG_O=(rg -n --column -o -F -f "$PATTERNS")
 
-# hyperfine NAME CMD_A CMD_B: medians of A (livelint) and B (reference) from one interleaved run.
-# RUNS_FOR overrides the number of runs for one comparison.
+# hyperfine NAME CMD_A CMD_B: runs of A (livelint) and B (reference) in ROUNDS hyperfine runs, B first in every
+# second one; each round's JSON lists A then B. RUNS_FOR overrides the number of runs for one comparison.
 hf() {
-  local name="$1"; shift
-  hyperfine -N -i --warmup 1 --runs "${RUNS_FOR:-$RUNS}" --style none \
-    --export-json "$RESULTS/$name.json" "$@" >/dev/null 2>&1
+  local name="$1" a="$2" b="$3" r
+  local total="${RUNS_FOR:-$RUNS}"
+  local per=$(( (total + ROUNDS - 1) / ROUNDS ))
+  [ "$per" -ge 2 ] || per=2
+  rm -f "$RESULTS/$name".json "$RESULTS/$name".*.json
+  for r in $(seq "$ROUNDS"); do
+    if [ $((r % 2)) = 1 ]; then
+      hyperfine -N -i --warmup 1 --runs "$per" --style none \
+        --export-json "$RESULTS/$name.$r.json" "$a" "$b" >/dev/null 2>&1
+    else
+      hyperfine -N -i --warmup 1 --runs "$per" --style none \
+        --export-json "$RESULTS/$name.$r.rev.json" "$b" "$a" >/dev/null 2>&1
+    fi
+  done
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
@@ -102,13 +116,22 @@ if [ -z "${SKIP_SCALING:-}" ]; then
 fi
 
 python3 - "$RESULTS" "$DIR" "$MEM_FILE" "$MEM_TREE_BENCH" "$MEM_TREE_FULL" "$MEM_RG" <<'EOF'
-import json, os, sys
+import json, os, re, statistics, sys
 res, d = sys.argv[1], sys.argv[2]
 mem_file, mem_tree_b, mem_tree_f, mem_rg = (int(x) for x in sys.argv[3:7])
 def med(name, stat="median"):
-    with open(os.path.join(res, name + ".json")) as f:
-        r = json.load(f)["results"]
-    return r[0][stat], r[1][stat]
+    # The runs of all rounds of a comparison, pooled; a `.rev` round lists the two commands the other way round.
+    times = ([], [])
+    for f in sorted(os.listdir(res)):
+        if not re.fullmatch(re.escape(name) + r"\.[0-9]+(\.rev)?\.json", f):
+            continue
+        with open(os.path.join(res, f)) as fh:
+            r = json.load(fh)["results"]
+        a, b = (r[1], r[0]) if f.endswith(".rev.json") else (r[0], r[1])
+        times[0].extend(a["times"])
+        times[1].extend(b["times"])
+    pick = statistics.median if stat == "median" else min
+    return pick(times[0]), pick(times[1])
 def tree_bytes(p):
     return sum(os.path.getsize(os.path.join(a, f)) for a, _, fs in os.walk(p) for f in fs)
 big = os.path.getsize(os.path.join(d, "big.txt"))
@@ -146,7 +169,7 @@ m10, m100 = med("t6", "min")
 print(f"{'':<6}medians: 10 MB {t10*1000:8.1f} ms, 100 MB {t100*1000:8.1f} ms;"
       f" fastest runs: {m10*1000:.1f} / {m100*1000:.1f} ms = {(m100/big)/(m10/mid):.2f}x per byte")
 ok_all &= 0.9 <= growth <= 1.1
-if os.path.exists(os.path.join(res, "kw-100.json")):
+if any(re.fullmatch(r"kw-100\.[0-9]+(\.rev)?\.json", f) for f in os.listdir(res)):
     print()
     print("keywords | 5 KB file (start-up + build) | 100 MB file | scan speed")
     for n in ["100", "870", "1000", "10000"]:
