@@ -1,5 +1,5 @@
-//! How a rule regex becomes an automaton. Shared by the engine and build.rs, which compiles the anchored DFAs
-//! of the embedded packs ahead of time: both must build the same automaton from a pattern, or a pattern would
+//! How a rule regex becomes an automaton. Shared by the engine and build.rs, which builds the DFAs of the
+//! embedded packs' regexes ahead of time: both must build the same automaton from a pattern, or a pattern would
 //! match differently depending on whether its DFA came with the binary.
 
 use regex_automata::nfa::thompson;

@@ -12,7 +12,7 @@ pub type Embedded = sparse::DFA<&'static [u8]>;
 
 /// The anchored DFA of a gated pattern, built with
 /// [`automata::anchored_dfa_bytes`](super::automata::anchored_dfa_bytes), if it is a regex of the embedded
-/// packs with a small enough DFA. Reading it checks it and copies nothing. `None` also on a big-endian machine,
+/// packs with a small enough DFA. Reading it copies nothing (see [`load`]). `None` also on a big-endian machine,
 /// where the little-endian bytes do not load: the pattern is then compiled as any other.
 pub fn anchored(pattern: &str) -> Option<Embedded> {
     let i = ANCHORED_DFAS

@@ -81,8 +81,9 @@ struct Ungated {
     rev: OnceLock<Result<WithCaches, String>>,
 }
 
-/// Bytes of text an ungated pattern searches with its embedded DFAs before it is compiled: compiling takes a
-/// few hundred microseconds, and the sparse DFAs take a few nanoseconds a byte longer.
+/// Bytes of text an ungated pattern searches with its embedded DFAs before it is compiled. Compiling takes a
+/// few hundred microseconds; past this much text the slower steps of the sparse DFAs are assumed to cost more.
+/// The bound is a judgement, not a measured break-even: a script stays well below it, a tree goes past it.
 const EMBEDDED_UNGATED_BYTES: usize = 64 << 10;
 
 /// The trigger and arm words of all gate groups; a literal's id indexes `starts`.
@@ -895,7 +896,9 @@ struct AnchoredRegex {
 const ANCHORED_CACHE_CAPACITY: usize = 256 << 10;
 
 /// Starts of a pattern searched with its embedded DFA before it is compiled. Compiling takes a few hundred
-/// microseconds; a search of the sparse DFA takes about 0.1 microseconds longer than one of the lazy DFA.
+/// microseconds; past this many searches the slower steps of the sparse DFA are assumed to cost more. As for
+/// [`EMBEDDED_UNGATED_BYTES`], a judgement: a script stays below it (39 starts over 16 patterns in the 5 KB
+/// benchmark script), a tree goes past it, and the tree was not slower with it (BENCHMARKS.md, round 6).
 const EMBEDDED_SEARCHES: usize = 4096;
 
 impl AnchoredRegex {
