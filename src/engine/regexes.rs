@@ -82,9 +82,10 @@ struct Ungated {
 }
 
 /// Bytes of text an ungated pattern searches with its embedded DFAs before it is compiled. Compiling takes a
-/// few hundred microseconds; past this much text the slower steps of the sparse DFAs are assumed to cost more.
-/// The bound is a judgement, not a measured break-even: a script stays well below it, a tree goes past it.
-const EMBEDDED_UNGATED_BYTES: usize = 64 << 10;
+/// few hundred microseconds; past this much text the slower steps of the sparse DFAs cost more. A 5 KB script
+/// stays below it; on the 2,000-file tree 8 KB (with 512 starts for [`EMBEDDED_SEARCHES`]) took 1.6% fewer
+/// instructions than 64 KB (and 4,096), the 5 KB script the same (cachegrind).
+const EMBEDDED_UNGATED_BYTES: usize = 8 << 10;
 
 /// The trigger and arm words of all gate groups; a literal's id indexes `starts`.
 ///
@@ -896,10 +897,9 @@ struct AnchoredRegex {
 const ANCHORED_CACHE_CAPACITY: usize = 256 << 10;
 
 /// Starts of a pattern searched with its embedded DFA before it is compiled. Compiling takes a few hundred
-/// microseconds; past this many searches the slower steps of the sparse DFA are assumed to cost more. As for
-/// [`EMBEDDED_UNGATED_BYTES`], a judgement: a script stays below it (39 starts over 16 patterns in the 5 KB
-/// benchmark script), a tree goes past it, and the tree was not slower with it (BENCHMARKS.md, round 6).
-const EMBEDDED_SEARCHES: usize = 4096;
+/// microseconds; past this many searches the slower steps of the sparse DFA cost more. A script stays below it
+/// (39 starts over 16 patterns in the 5 KB benchmark script); see [`EMBEDDED_UNGATED_BYTES`] for the tree.
+const EMBEDDED_SEARCHES: usize = 512;
 
 impl AnchoredRegex {
     /// The pattern's embedded DFA, or else its lazy DFA, compiled now.
