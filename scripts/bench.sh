@@ -113,6 +113,9 @@ if [ -z "${SKIP_SCALING:-}" ]; then
   done
   hf "kw-870" "$LL check ${BENCH[*]} --format json $DIR/small5k.txt" \
     "$LL check ${BENCH[*]} --format json $DIR/big.txt"
+else
+  # Not measured this time: an earlier run's scaling results must not be printed as this run's.
+  rm -f "$RESULTS"/kw-*.json
 fi
 
 python3 - "$RESULTS" "$DIR" "$MEM_FILE" "$MEM_TREE_BENCH" "$MEM_TREE_FULL" "$MEM_RG" <<'EOF'
