@@ -285,6 +285,12 @@ fn lazy_dfa(pattern: &str, reverse: bool, capacity: usize) -> Result<WithCaches,
     Ok((dfa, Pool::new(create)))
 }
 
+/// Counts `n` more uses (starts, bytes) of a pattern's embedded DFAs in `used`: true while the total stays
+/// within `limit`, after which the pattern is searched with its lazy DFAs.
+fn within_share(used: &AtomicUsize, n: usize, limit: usize) -> bool {
+    used.fetch_add(n, Ordering::Relaxed) + n <= limit
+}
+
 /// The slot of a pattern's forward lazy DFA: compiled now, unless the pattern has an embedded DFA to search
 /// with first (then on demand).
 fn lazy_slot(
@@ -323,8 +329,7 @@ impl Ungated {
         found: impl FnMut(usize, usize),
     ) -> Result<(), String> {
         if let Some(dfas) = &self.embedded {
-            let before = self.searched.fetch_add(span.len(), Ordering::Relaxed);
-            if before + span.len() <= EMBEDDED_UNGATED_BYTES {
+            if within_share(&self.searched, span.len(), EMBEDDED_UNGATED_BYTES) {
                 return find_all_embedded(dfas, text, span, found);
             }
         }
@@ -887,7 +892,7 @@ impl RegexIndex {
 /// same matches (tested).
 struct AnchoredRegex {
     pattern: String,
-    embedded: Option<regex_automata::dfa::sparse::DFA<&'static [u8]>>,
+    embedded: Option<embedded_dfas::Embedded>,
     /// Starts searched with `embedded` so far.
     searched: AtomicUsize,
     lazy: OnceLock<Result<WithCaches, String>>,
@@ -933,8 +938,7 @@ impl AnchoredRegex {
             }
         };
         if let Some(dfa) = &self.embedded {
-            let before = self.searched.fetch_add(starts.len(), Ordering::Relaxed);
-            if before + starts.len() <= EMBEDDED_SEARCHES {
+            if within_share(&self.searched, starts.len(), EMBEDDED_SEARCHES) {
                 use regex_automata::dfa::Automaton;
                 for &start in starts {
                     let m = dfa
