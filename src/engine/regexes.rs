@@ -106,11 +106,38 @@ struct Anchors {
 /// Patterns without such words (`whole`) run on the whole text.
 #[derive(Debug)]
 struct Sentences {
-    barriers: Vec<char>,
+    /// The barriers in UTF-8, and which bytes end one.
+    encoded: Vec<Vec<u8>>,
+    last_bytes: [bool; 256],
     /// Per literal id, the ungated patterns (indices into `ungated`) it is a word of.
     of_literal: Vec<Vec<u32>>,
     /// Ungated patterns (indices into `ungated`) that some match could hold without any word.
     whole: Vec<u32>,
+}
+
+impl Sentences {
+    /// The sentence around byte `q` (a character start) of valid UTF-8: from the end of the barrier before
+    /// it to the start of the barrier after it, or the ends of the text. Found byte by byte from the barriers'
+    /// last bytes rather than character by character: there are a hundred thousand such lookups on the
+    /// benchmark tree (issue 6).
+    fn around(&self, bytes: &[u8], q: usize) -> std::ops::Range<usize> {
+        let barrier_ending_at = |i: usize| {
+            self.encoded
+                .iter()
+                .find(|b| bytes[..=i].ends_with(b))
+                .map(Vec::len)
+        };
+        let start = (0..q)
+            .rev()
+            .filter(|&i| self.last_bytes[usize::from(bytes[i])])
+            .find(|&i| barrier_ending_at(i).is_some())
+            .map_or(0, |i| i + 1);
+        let end = (q..bytes.len())
+            .filter(|&i| self.last_bytes[usize::from(bytes[i])])
+            .find_map(|i| barrier_ending_at(i).map(|n| i + 1 - n))
+            .unwrap_or(bytes.len());
+        start..end.max(start)
+    }
 }
 
 /// The distinct literals of all groups while the index is built, and the (group, slot) pairs each belongs to.
@@ -533,8 +560,17 @@ impl RegexIndex {
                     of_literal[id].push(u);
                 }
             }
+            let encoded: Vec<Vec<u8>> = barriers
+                .iter()
+                .map(|c| c.to_string().into_bytes())
+                .collect();
+            let mut last_bytes = [false; 256];
+            for b in encoded.iter().filter_map(|e| e.last()) {
+                last_bytes[usize::from(*b)] = true;
+            }
             Some(Sentences {
-                barriers,
+                encoded,
+                last_bytes,
                 of_literal,
                 whole,
             })
@@ -662,20 +698,14 @@ impl RegexIndex {
         let Some(sentences) = &self.sentences else {
             return Ok(());
         };
-        let is_barrier = |c: char| sentences.barriers.contains(&c);
         let mut done = (u32::MAX, 0);
         for (u, q) in words {
             if u == done.0 && q < done.1 {
                 continue;
             }
-            let start = text[..q]
-                .char_indices()
-                .rev()
-                .find(|&(_, c)| is_barrier(c))
-                .map_or(0, |(i, c)| i + c.len_utf8());
-            let end = text[q..].find(is_barrier).map_or(text.len(), |i| q + i);
-            self.scan_ungated(u as usize, text, start..end, out)?;
-            done = (u, end);
+            let span = sentences.around(text.as_bytes(), q);
+            done = (u, span.end);
+            self.scan_ungated(u as usize, text, span, out)?;
         }
         Ok(())
     }
@@ -1065,22 +1095,23 @@ fn plan_sets(
         (None, None) => return None,
     };
     let owned = |words: Vec<&str>| words.into_iter().map(str::to_string).collect::<Vec<_>>();
-    // Arms only for a trigger with a one-character word (加, 比): it starts many searches, which arms save.
-    // A trigger of longer words starts few, and every occurrence of an arm is reported whether or not a
-    // trigger is near: the digit pairs arming `一(片|粒)顶...([0-9]{2,}|十)` occurred 94,000 times in 10 MB
-    // of transcript whose text never held the trigger (issue 6).
-    //
-    // A set with a one-character word is no arm: 的, 一 or 用 stand near almost every start, so it rejects
-    // few, and reporting every occurrence of it cost more than the searches it saved (issue 6: 10% of the CPU
-    // time of a 10 MB transcript with the default packs, 3% of the tree).
-    let weak_trigger = rarity(&trigger).0 <= 1;
+    // An arm is a set of words of two characters or more: where a start has no word of it within reach, no
+    // search is made. Every occurrence of an arm is reported by the keyword pass whether or not a trigger is
+    // near, so sets that are common in any text are no arms:
+    // - A set with a one-character word: 的, 一 or 用 stand near almost every start, so it rejects few, and
+    //   reporting every occurrence of it cost more than the searches it saved (issue 6: 10% of the CPU time of
+    //   a 10 MB transcript with the default packs, 3% of the tree).
+    // - A set with a number: the digit pairs of `[0-9]{2,}` occurred 94,000 times in 10 MB of transcript.
+    // Triggers of longer words get arms too: 数据 or 评论 trigger `(数据|评论...)[^,]{0,6}(改过|篡改...)` a
+    // hundred thousand times on the benchmark tree, and the words after them are rare (issue 6: arming them
+    // rather than checking the text after each start took 0.6% fewer instructions on that tree).
     let mut arms = Vec::new();
     let mut checks = Vec::new();
     for (words, _) in required {
         if words == trigger {
             continue;
         }
-        if weak_trigger && rarity(&words).0 > 1 && arms.len() < MAX_ARMS {
+        if rarity(&words).0 > 1 && !has_number(&words) && arms.len() < MAX_ARMS {
             arms.push(owned(words));
         } else if words.len() <= MAX_CHECK_WORDS && checks.len() < MAX_CHECKS {
             checks.push(owned(words));
@@ -1133,6 +1164,12 @@ fn normal_literals<S: AsRef<str>>(set: &[S]) -> Option<Vec<&str>> {
         }
     }
     (!kept.is_empty()).then_some(kept)
+}
+
+/// True when a word of `set` is a number (digits and dots), which text of prices and figures is full of.
+fn has_number<S: AsRef<str>>(set: &[S]) -> bool {
+    set.iter()
+        .any(|w| w.as_ref().bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }
 
 /// True when normalization leaves `literal` as it is.
@@ -1401,15 +1438,20 @@ rules:
                 r"(抗|防|治)[^,。]{0,4}(癌|瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
                 ("window", 2, 0),
             ),
-            // A trigger of longer words is not: it starts few searches.
+            // So is a trigger of longer words.
             (
                 r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
-                ("window", 0, 2),
+                ("window", 2, 0),
             ),
-            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 0, 0)),
+            // A set with a number is no arm: it is checked.
+            (
+                r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(12|3)",
+                ("window", 0, 1),
+            ),
+            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 1, 0)),
             (
                 r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
-                ("window", 0, 1),
+                ("window", 1, 0),
             ),
         ];
         let pieces = [
@@ -1510,7 +1552,11 @@ rules:
         let limited = index_of(&patterns);
         assert_eq!(limited.ungated.len(), 4, "none is gated");
         let sentences = limited.sentences.as_ref().expect("limited to sentences");
-        assert_eq!(sentences.barriers, vec!['。', '!', '?', ';', ',']);
+        let barriers: Vec<Vec<u8>> = ["。", "!", "?", ";", ","]
+            .iter()
+            .map(|b| b.as_bytes().to_vec())
+            .collect();
+        assert_eq!(sentences.encoded, barriers);
         assert_eq!(sentences.whole, vec![3]);
         let mut whole = limited.clone();
         whole.sentences = None;
