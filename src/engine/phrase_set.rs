@@ -60,6 +60,13 @@ fn filter_bit(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
+/// The filter bit of one character ([`raw_at`]): a 32-bit hash, tested at every character, is a few
+/// instructions cheaper than the pairs' 64-bit one (issue 6).
+#[inline]
+fn single_bit(c: u32) -> usize {
+    (c.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS)) as usize
+}
+
 /// A Bloom filter of `2^FILTER_BITS` bits. Its fixed size lets the walk index it without a bounds check: a
 /// bit number is the top `FILTER_BITS` bits of a hash.
 #[derive(Clone)]
@@ -76,12 +83,19 @@ impl Default for Filter {
 impl Filter {
     #[inline]
     fn has(&self, key: u64) -> bool {
-        let bit = filter_bit(key);
+        self.has_bit(filter_bit(key))
+    }
+
+    #[inline]
+    fn has_bit(&self, bit: usize) -> bool {
         self.0[bit / 64] & (1u64 << (bit % 64)) != 0
     }
 
     fn set(&mut self, key: u64) {
-        let bit = filter_bit(key);
+        self.set_bit(filter_bit(key));
+    }
+
+    fn set_bit(&mut self, bit: usize) {
         self.0[bit / 64] |= 1u64 << (bit % 64);
     }
 }
@@ -170,7 +184,7 @@ impl PhraseSet {
                 continue;
             };
             let Some(b) = second else {
-                set.single_filter.set(u64::from(a));
+                set.single_filter.set_bit(single_bit(a));
                 set.singles.insert(a, i as u32);
                 continue;
             };
@@ -288,7 +302,7 @@ impl PhraseSet {
     /// Reports the one-character phrase `c` at `pos`, if it is one.
     #[inline(always)]
     fn single_at(&self, c: u32, pos: usize, len: usize, found: &mut dyn FnMut(u32, usize, usize)) {
-        if self.single_filter.has(u64::from(c)) {
+        if self.single_filter.has_bit(single_bit(c)) {
             if let Some(&i) = self.singles.get(&c) {
                 found(self.ids[i as usize], pos, pos + len);
             }
