@@ -244,8 +244,19 @@ impl PhraseSet {
             .and_then(|w| <[u8; 4]>::try_from(w).ok())
         {
             let word = u32::from_le_bytes(word);
-            let len = usize::from(UTF8_LEN[(word & 0xFF) as usize]);
-            let c = word & (u32::MAX >> (32 - 8 * len as u32));
+            // The length by branches, not a table: a branch on the first byte is predicted (Chinese text is
+            // mostly three-byte characters), so the next position is known before the load that a table
+            // lookup would wait for (issue 6: with the table the walk took fewer instructions but 20% longer).
+            let b0 = word & 0xFF;
+            let (c, len) = if (0xE0..0xF0).contains(&b0) {
+                (word & 0x00FF_FFFF, 3)
+            } else if b0 < 0x80 {
+                (b0, 1)
+            } else if b0 < 0xE0 {
+                (word & 0xFFFF, 2)
+            } else {
+                (word, 4)
+            };
             self.step::<SINGLES>(prev, c, bytes, prev_pos, pos, len, found);
             prev = c;
             prev_pos = pos;
