@@ -47,7 +47,7 @@ impl std::fmt::Debug for PhraseSet {
     }
 }
 
-/// The key of a pair of characters, from their UTF-8 bytes as numbers ([`raw_at`]): at most four bytes each,
+/// The key of a pair of characters, from their UTF-8 bytes as numbers ([`char_of`]): at most four bytes each,
 /// so the key is exact.
 #[inline]
 fn pair_key(first: u32, second: u32) -> u64 {
@@ -60,7 +60,7 @@ fn filter_bit(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
 }
 
-/// The filter bit of one character ([`raw_at`]): a 32-bit hash, tested at every character, is a few
+/// The filter bit of one character ([`char_of`]): a 32-bit hash, tested at every character, is a few
 /// instructions cheaper than the pairs' 64-bit one (issue 6).
 #[inline]
 fn single_bit(c: u32) -> usize {
@@ -100,48 +100,34 @@ impl Filter {
     }
 }
 
-/// Byte length of a UTF-8 character by its first byte (continuation bytes, which begin no character, read 1).
-const UTF8_LEN: [u8; 256] = {
-    let mut t = [1u8; 256];
-    let mut b = 0xC0;
-    while b < 0x100 {
-        t[b] = if b < 0xE0 {
-            2
-        } else if b < 0xF0 {
-            3
-        } else {
-            4
-        };
-        b += 1;
-    }
-    t
-};
-
-/// The character starting at `pos` of valid UTF-8 (`pos` < `bytes.len()`) as its bytes read as a
-/// little-endian number, and its byte length. The walk keys characters by their bytes rather than their code
-/// points: one load and a mask instead of a decode (issue 6).
+/// The character at the start of `word` (four bytes of valid UTF-8 read little-endian, zero-padded past the
+/// end of the text) as its bytes read as a number, and its byte length. The walk keys characters by their
+/// bytes rather than their code points: one load and a mask instead of a decode (issue 6).
+///
+/// The length comes from branches, not a table: a branch on the first byte is predicted (Chinese text is
+/// mostly three-byte characters), so the next position is known before the load that a table lookup would
+/// wait for (issue 6: with a table the walk took fewer instructions but 20% longer).
 #[inline(always)]
-fn raw_at(bytes: &[u8], pos: usize) -> (u32, usize) {
-    let len = usize::from(UTF8_LEN[usize::from(bytes[pos])]);
-    match bytes
-        .get(pos..pos + 4)
-        .and_then(|w| <[u8; 4]>::try_from(w).ok())
-    {
-        Some(word) => (
-            u32::from_le_bytes(word) & (u32::MAX >> (32 - 8 * len as u32)),
-            len,
-        ),
-        None => (raw_of(&bytes[pos..(pos + len).min(bytes.len())]), len),
+fn char_of(word: u32) -> (u32, usize) {
+    let b0 = word & 0xFF;
+    if (0xE0..0xF0).contains(&b0) {
+        (word & 0x00FF_FFFF, 3)
+    } else if b0 < 0x80 {
+        (b0, 1)
+    } else if b0 < 0xE0 {
+        (word & 0xFFFF, 2)
+    } else {
+        (word, 4)
     }
 }
 
-/// The bytes of one character read as a little-endian number (see [`raw_at`]).
+/// [`char_of`] the character starting at `pos` of valid UTF-8 (`pos` < `bytes.len()`), near the end too.
 #[inline]
-fn raw_of(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
+fn char_at(bytes: &[u8], pos: usize) -> (u32, usize) {
+    let mut word = [0u8; 4];
+    let rest = &bytes[pos..bytes.len().min(pos + 4)];
+    word[..rest.len()].copy_from_slice(rest);
+    char_of(u32::from_le_bytes(word))
 }
 
 impl PhraseSet {
@@ -177,18 +163,13 @@ impl PhraseSet {
             set.bytes.extend_from_slice(phrase.as_bytes());
             set.offsets.push(set.bytes.len() as u32);
             set.ids.push(id);
-            let mut chars = phrase
-                .char_indices()
-                .map(|(at, c)| raw_of(&phrase.as_bytes()[at..at + c.len_utf8()]));
-            let (Some(a), second) = (chars.next(), chars.next()) else {
-                continue;
-            };
-            let Some(b) = second else {
+            let (a, first_len) = char_at(phrase.as_bytes(), 0);
+            if first_len == phrase.len() {
                 set.single_filter.set_bit(single_bit(a));
                 set.singles.insert(a, i as u32);
                 continue;
-            };
-            let key = pair_key(a, b);
+            }
+            let key = pair_key(a, char_at(phrase.as_bytes(), first_len).0);
             set.pairs.set(key);
             let i = i as u32;
             set.groups
@@ -232,64 +213,31 @@ impl PhraseSet {
     /// state stays in registers.
     #[inline(always)]
     fn walk<const SINGLES: bool>(&self, bytes: &[u8], found: &mut dyn FnMut(u32, usize, usize)) {
-        let (mut prev, first_len) = raw_at(bytes, 0);
+        let (mut prev, first_len) = char_at(bytes, 0);
         if SINGLES {
             self.single_at(prev, 0, first_len, found);
         }
         let mut prev_pos = 0usize;
         let mut pos = first_len;
-        // While four bytes are left, a character is one load and a mask; the last few take the careful path.
-        while let Some(word) = bytes
-            .get(pos..pos + 4)
-            .and_then(|w| <[u8; 4]>::try_from(w).ok())
-        {
-            let word = u32::from_le_bytes(word);
-            // The length by branches, not a table: a branch on the first byte is predicted (Chinese text is
-            // mostly three-byte characters), so the next position is known before the load that a table
-            // lookup would wait for (issue 6: with the table the walk took fewer instructions but 20% longer).
-            let b0 = word & 0xFF;
-            let (c, len) = if (0xE0..0xF0).contains(&b0) {
-                (word & 0x00FF_FFFF, 3)
-            } else if b0 < 0x80 {
-                (b0, 1)
-            } else if b0 < 0xE0 {
-                (word & 0xFFFF, 2)
-            } else {
-                (word, 4)
-            };
-            self.step::<SINGLES>(prev, c, bytes, prev_pos, pos, len, found);
-            prev = c;
-            prev_pos = pos;
-            pos += len;
-        }
+        // While four bytes are left, a character is one load and a mask; the last few are padded first.
         while pos < bytes.len() {
-            let (c, len) = raw_at(bytes, pos);
-            self.step::<SINGLES>(prev, c, bytes, prev_pos, pos, len, found);
+            let (c, len) = match bytes
+                .get(pos..pos + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            {
+                Some(word) => char_of(u32::from_le_bytes(word)),
+                None => char_at(bytes, pos),
+            };
+            let key = pair_key(prev, c);
+            if self.pairs.has(key) {
+                self.pair_at(key, bytes, prev_pos, pos + len - prev_pos, found);
+            }
+            if SINGLES {
+                self.single_at(c, pos, len, found);
+            }
             prev = c;
             prev_pos = pos;
             pos += len;
-        }
-    }
-
-    /// One step of the walk: the pair (`prev` at `prev_pos`, `c` at `pos`, `len` bytes), and `c` alone.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn step<const SINGLES: bool>(
-        &self,
-        prev: u32,
-        c: u32,
-        bytes: &[u8],
-        prev_pos: usize,
-        pos: usize,
-        len: usize,
-        found: &mut dyn FnMut(u32, usize, usize),
-    ) {
-        let key = pair_key(prev, c);
-        if self.pairs.has(key) {
-            self.pair_at(key, bytes, prev_pos, pos + len - prev_pos, found);
-        }
-        if SINGLES {
-            self.single_at(c, pos, len, found);
         }
     }
 
