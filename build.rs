@@ -1,6 +1,6 @@
 //! Build step: embeds every `rules/**/*.yaml` pack into the binary, analyses their regexes with the engine's own
-//! `regex_facts` (so that livelint does not parse them at start-up), and turns `data/t2s.tsv` into a lookup
-//! table.
+//! `regex_facts` (so that livelint does not parse them at start-up), and turns `data/t2s.tsv` and
+//! `data/han_freq.tsv` into lookup tables.
 
 #[allow(dead_code)]
 #[path = "src/rules/regex_facts.rs"]
@@ -10,6 +10,10 @@ mod regex_facts;
 #[path = "src/engine/automata.rs"]
 mod automata;
 
+#[path = "src/engine/frequency_model.rs"]
+mod frequency_model;
+
+use std::collections::HashMap;
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -18,9 +22,62 @@ use std::path::{Path, PathBuf};
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let packs = embed_rules(Path::new("rules"), &out.join("embedded_rules.rs"));
-    let rule_regexes = regex_facts_table(&packs, &out.join("regex_facts_table.rs"));
+    let rates = han_freq_table(
+        Path::new("data/han_freq.tsv"),
+        &out.join("han_freq_table.rs"),
+    );
+    let rule_regexes = regex_facts_table(&packs, &rates, &out.join("regex_facts_table.rs"));
     embedded_dfas(&rule_regexes, &out);
     t2s_table(Path::new("data/t2s.tsv"), &out.join("t2s_table.rs"));
+}
+
+/// `data/han_freq.tsv` as a sorted table of (text, occurrences per billion characters); returns its rates
+/// per character for [`regex_facts_table`].
+fn han_freq_table(src: &Path, out: &Path) -> HashMap<String, f64> {
+    println!("cargo:rerun-if-changed={}", src.display());
+    let text = fs::read_to_string(src).expect("data/han_freq.tsv is part of the crate");
+    let mut rows: Vec<(&str, u32)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| {
+            let (word, rate) = l.split_once('\t')?;
+            Some((word, rate.trim().parse().ok()?))
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.dedup_by_key(|r| r.0);
+    let mut code = format!(
+        "/// (word, occurrences per billion characters), sorted by word (jieba's dictionary, MIT).\n\
+         static HAN_FREQ: [(&str, u32); {}] = [\n",
+        rows.len()
+    );
+    for (word, rate) in &rows {
+        writeln!(code, "    ({word:?}, {rate}),").ok();
+    }
+    code.push_str("];\n");
+    // An open-addressing index of the rows by `frequency_model::slot_hash`, so that planning the default packs' gates looks up thousands of words for a
+    // few instructions each rather than a binary search of string comparisons (issue 6, start-up).
+    let rates = rows
+        .iter()
+        .map(|&(w, r)| (w.to_string(), f64::from(r) * 1e-9))
+        .collect();
+    let slots = (rows.len() * 2).next_power_of_two();
+    let mut index = vec![0u16; slots];
+    for (i, (word, _)) in rows.iter().enumerate() {
+        let mut s = frequency_model::slot_hash(word.as_bytes()) as usize & (slots - 1);
+        while index[s] != 0 {
+            s = (s + 1) & (slots - 1);
+        }
+        index[s] = u16::try_from(i + 1).expect("the table has fewer than 65,535 rows");
+    }
+    writeln!(
+        code,
+        "/// Row + 1 of each word in `HAN_FREQ` at slot `slot_hash(word)`, probed linearly; 0 is empty.\n\
+         static HAN_FREQ_INDEX: [u16; {slots}] = {index:?};"
+    )
+    .ok();
+    fs::write(out, code).expect("write han_freq_table.rs");
+    rates
 }
 
 fn collect_yaml(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -76,7 +133,21 @@ fn as_json(pack: &Path) -> Option<String> {
 /// Every `match.regex` and listing `field.pattern` of the packs, analysed, as a table sorted by pattern. A pack that does not parse, or a
 /// regex that does not, is left out: livelint then reports it, with its line, when it loads the pack.
 /// Returns the `match.regex` patterns, sorted, each with whether the engine may find it ungated.
-fn regex_facts_table(packs: &[PathBuf], out: &Path) -> Vec<(String, bool)> {
+fn regex_facts_table(
+    packs: &[PathBuf],
+    rates: &HashMap<String, f64>,
+    out: &Path,
+) -> Vec<(String, bool)> {
+    // The rate of a word set as the engine's planner computes it (src/engine/frequency.rs), over the words
+    // lower-cased text can hold.
+    let listed = |w: &str| rates.get(w).copied();
+    let set_rate = |words: &[String]| -> f64 {
+        words
+            .iter()
+            .filter(|w| !w.bytes().any(|b| b.is_ascii_uppercase()))
+            .map(|w| frequency_model::rate_with(w, &listed))
+            .sum()
+    };
     let mut patterns: Vec<String> = Vec::new();
     let mut rule_regexes: Vec<String> = Vec::new();
     for f in packs {
@@ -142,11 +213,18 @@ fn regex_facts_table(packs: &[PathBuf], out: &Path) -> Vec<(String, bool)> {
                 for group in gs {
                     let prefixes = match &group.prefixes {
                         None => "None".to_string(),
-                        Some(p) => format!("Some(&{p:?})"),
+                        Some(p) => format!("Some((&{p:?}, {:?}))", set_rate(p)),
                     };
                     let mut req = String::from("&[");
                     for r in &group.required {
-                        write!(req, "(&{:?}, {:?}),", r.words, r.max_before).ok();
+                        write!(
+                            req,
+                            "(&{:?}, {:?}, {:?}),",
+                            r.words,
+                            r.max_before,
+                            set_rate(&r.words)
+                        )
+                        .ok();
                     }
                     req.push(']');
                     write!(

@@ -8,6 +8,8 @@ pub mod chunk;
 pub mod context;
 pub mod crosscheck;
 mod embedded_dfas;
+pub mod frequency;
+mod frequency_model;
 pub mod fxhash;
 pub mod keywords;
 pub mod lazy_regex;

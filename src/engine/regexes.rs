@@ -28,10 +28,10 @@
 //! at the positions in that window before each occurrence that begin with a prefix's first character), and
 //! *armed* by up to two more required words: a start is searched only if each of them occurs within the
 //! pattern's longest match after it. A branch without finite prefixes (`\p{Han}{1,3}之王`) can be triggered by
-//! a required word near its start. Arms are kept for one-character triggers: a trigger of longer words starts
-//! few searches, and an arm's every occurrence is reported. The other required sets (one-character words such
-//! as 万 or 退, or any after a longer trigger) are *checks*: before a search, the few dozen bytes a match
-//! from the start can cover are looked at for a word of each. Only starts where no match can begin are
+//! a required word near its start. How rare a set is comes from how often its words occur in Chinese text
+//! ([`super::frequency`]); an arm's every occurrence is reported, so only sets that are not much commoner than
+//! the trigger are arms. The other required sets (万 or 退 after a rarer trigger) are *checks*: before a
+//! search, the few dozen bytes a match from the start can cover are looked at for a word of each. Only starts where no match can begin are
 //! skipped, so the matches are those of an anchored search at every position (tested against exactly that).
 
 use std::fmt;
@@ -48,6 +48,7 @@ use regex_automata::{Anchored, Input, MatchKind};
 use super::automata::syntax_config;
 use super::automata::{nfa_compiler, WINDOW_BYTES};
 use super::embedded_dfas;
+use super::frequency::set_rate;
 use super::phrase_set::PhraseSet;
 use super::{Hit, Role};
 use crate::error::RuleError;
@@ -256,6 +257,11 @@ const MAX_CHECK_REACH: usize = 192;
 
 /// Most required sets, besides the trigger, that a start is checked against before a search.
 const MAX_ARMS: usize = 2;
+
+/// A required set is an arm when it occurs less than this many times as often as its trigger: reporting an
+/// occurrence costs a fraction of a search (issue 6: on the benchmark tree, 0.3% fewer instructions than
+/// arming only sets rarer than the trigger, 3% fewer than arming sets up to ten times as common).
+const ARM_RATIO: f64 = 3.0;
 
 /// Where a trigger occurrence starts searches.
 #[derive(Debug, Clone)]
@@ -548,6 +554,9 @@ impl RegexIndex {
                     let words = f.groups.as_ref().and_then(|gs| {
                         let mut words = Vec::new();
                         for g in gs {
+                            // By character count, not by rate: general-text rates underrate the
+                            // words of commerce talk (卖, 拍, 抢), and a bound of whole sentences by them
+                            // took 6% more instructions on the benchmark tree than 万 or 亿 (issue 6).
                             let rarest = g
                                 .required
                                 .iter()
@@ -1096,71 +1105,86 @@ fn window_starts(
 /// where they start searches, and up to [`MAX_ARMS`] other required sets, rarest first, that must occur within
 /// the pattern's reach after a start. `None` when the group has no trigger.
 fn plan(group: &regex_facts::Group) -> Option<Plan> {
+    fn rated(set: Vec<&str>) -> (f64, Vec<&str>) {
+        (set_rate(&set), set)
+    }
     plan_sets(
-        group.prefixes.as_deref().and_then(normal_literals),
+        group
+            .prefixes
+            .as_deref()
+            .and_then(normal_literals)
+            .map(rated),
         group
             .required
             .iter()
-            .filter_map(|r| Some((normal_literals(&r.words)?, r.max_before)))
+            .filter_map(|r| {
+                let (rate, words) = rated(normal_literals(&r.words)?);
+                Some((rate, words, r.max_before))
+            })
             .collect(),
     )
 }
 
-/// [`plan`] for a group of the facts in the binary (see [`regex_table`]).
+/// [`plan`] for a group of the facts in the binary (see [`regex_table`]), whose sets' rates build.rs worked
+/// out.
 fn plan_static(group: &regex_facts::StaticGroup) -> Option<Plan> {
     plan_sets(
-        group.prefixes.and_then(normal_literals),
+        group
+            .prefixes
+            .and_then(|(p, rate)| Some((rate, normal_literals(p)?))),
         group
             .required
             .iter()
-            .filter_map(|&(words, max_before)| Some((normal_literals(words)?, max_before)))
+            .filter_map(|&(words, max_before, rate)| {
+                Some((rate, normal_literals(words)?, max_before))
+            })
             .collect(),
     )
 }
 
-/// [`plan`] from the group's prefixes and required sets, each reduced to the literals normalized text can hold.
+/// [`plan`] from the group's prefixes and required sets, each reduced to the literals normalized text can
+/// hold, with their rates ([`set_rate`]).
 fn plan_sets(
-    prefixes: Option<Vec<&str>>,
-    mut required: Vec<(Vec<&str>, Option<usize>)>,
+    prefixes: Option<(f64, Vec<&str>)>,
+    mut required: Vec<(f64, Vec<&str>, Option<usize>)>,
 ) -> Option<Plan> {
     // Rarest first.
-    required.sort_by_key(|(words, _)| std::cmp::Reverse(rarity(words)));
+    required.sort_by(|a, b| a.0.total_cmp(&b.0));
     let windowed = required
         .iter()
-        .position(|(_, before)| before.is_some_and(|b| b <= WINDOW_BYTES));
-    let (trigger, start) = match (prefixes, windowed) {
-        (Some(p), Some(i)) if rarity(&required[i].0) > rarity(&p) => {
-            let (words, before) = required.remove(i);
+        .position(|(_, _, before)| before.is_some_and(|b| b <= WINDOW_BYTES));
+    let ((trigger_rate, trigger), start) = match (prefixes, windowed) {
+        (Some((prefix_rate, p)), Some(i)) if required[i].0 < prefix_rate => {
+            let (rate, words, before) = required.remove(i);
             let mut first: Vec<char> = p.iter().filter_map(|l| l.chars().next()).collect();
             first.sort_unstable();
             first.dedup();
-            (words, Start::FirstChars(first, before.unwrap_or(0)))
+            ((rate, words), Start::FirstChars(first, before.unwrap_or(0)))
         }
         (Some(p), _) => (p, Start::AtTrigger),
         (None, Some(i)) => {
-            let (words, before) = required.remove(i);
-            (words, Start::Anywhere(before.unwrap_or(0)))
+            let (rate, words, before) = required.remove(i);
+            ((rate, words), Start::Anywhere(before.unwrap_or(0)))
         }
         (None, None) => return None,
     };
     let owned = |words: Vec<&str>| words.into_iter().map(str::to_string).collect::<Vec<_>>();
-    // An arm is a set of words of two characters or more: where a start has no word of it within reach, no
-    // search is made. Every occurrence of an arm is reported by the keyword pass whether or not a trigger is
-    // near, so sets that are common in any text are no arms:
-    // - A set with a one-character word: 的, 一 or 用 stand near almost every start, so it rejects few, and
-    //   reporting every occurrence of it cost more than the searches it saved (issue 6: 10% of the CPU time of
-    //   a 10 MB transcript with the default packs, 3% of the tree).
-    // - A set with a number: the digit pairs of `[0-9]{2,}` occurred 94,000 times in 10 MB of transcript.
-    // Triggers of longer words get arms too: 数据 or 评论 trigger `(数据|评论...)[^,]{0,6}(改过|篡改...)` a
-    // hundred thousand times on the benchmark tree, and the words after them are rare (issue 6: arming them
-    // rather than checking the text after each start took 0.6% fewer instructions on that tree).
+    // An arm is a set that occurs less than [`ARM_RATIO`] times as often as the trigger: where a start has no
+    // word of it within reach, no search is made. Every occurrence of an arm is reported by the keyword pass
+    // whether or not a trigger is near, so a set as common as its trigger costs more than it saves:
+    // - 合作 after 央视 (`(央视|cctv)[^,]{0,6}(合作|上榜...)`) occurred 25,000 times in 10 MB of commerce
+    //   talk, 央视 a few hundred; 的, 一 or 用 stand near almost every start (issue 6: arming one-character
+    //   sets was 10% of the CPU time of a 10 MB transcript).
+    // - 癌, 疮 or 疹 are rare, so the disease names after 治疗 or 改善 arm their searches, though some are one
+    //   character (counting characters had left 45,000 searches for 845 matches on the tree).
+    // - A set with a number is no arm: the digit pairs of `[0-9]{2,}` occurred 94,000 times in 10 MB.
     let mut arms = Vec::new();
     let mut checks = Vec::new();
-    for (words, _) in required {
+    for (rate, words, _) in required {
         if words == trigger {
             continue;
         }
-        if rarity(&words).0 > 1 && !has_number(&words) && arms.len() < MAX_ARMS {
+        if rate < ARM_RATIO * trigger_rate && !has_number(&words) && arms.len() < MAX_ARMS {
             arms.push(owned(words));
         } else if words.len() <= MAX_CHECK_WORDS && checks.len() < MAX_CHECKS {
             checks.push(owned(words));
@@ -1226,7 +1250,8 @@ fn normal(literal: &str) -> bool {
     literal.chars().all(|c| fold_char(c) == c)
 }
 
-/// How rare a literal set is likely to be, for comparing sets: the character count of its shortest word
+/// How rare a literal set is likely to be, for choosing the words that bound an ungated pattern's sentences
+/// (the gates use [`set_rate`]): the character count of its shortest word
 /// first (a two-character word is far rarer than any one character), then fewer words (万 or 亿 is rarer than
 /// any digit).
 fn rarity<S: AsRef<str>>(set: &[S]) -> (usize, std::cmp::Reverse<usize>) {
@@ -1487,20 +1512,22 @@ rules:
                 r"(抗|防|治)[^,。]{0,4}(癌|瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
                 ("window", 2, 0),
             ),
-            // So is a trigger of longer words.
+            // After a rarer trigger, words that are several times as common are checked, not armed.
             (
                 r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
-                ("window", 2, 0),
+                ("window", 0, 2),
             ),
             // A set with a number is no arm: it is checked.
             (
                 r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(12|3)",
                 ("window", 0, 1),
             ),
-            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 1, 0)),
+            // 万人 and 亿人 are commoner than 直播间 in general text: no arm, and no check past a gap of
+            // unbounded length.
+            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 0, 0)),
             (
                 r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
-                ("window", 1, 0),
+                ("window", 0, 1),
             ),
         ];
         let pieces = [

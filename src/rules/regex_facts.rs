@@ -64,11 +64,12 @@ pub struct StaticFacts {
     pub barriers: &'static [char],
 }
 
-/// [`Group`] as build.rs writes it.
+/// [`Group`] as build.rs writes it, with the rate of each word set (see `engine::frequency`), worked out
+/// when livelint is built.
 #[derive(Debug)]
 pub struct StaticGroup {
-    pub prefixes: Option<&'static [&'static str]>,
-    pub required: &'static [(&'static [&'static str], Option<usize>)],
+    pub prefixes: Option<(&'static [&'static str], f64)>,
+    pub required: &'static [(&'static [&'static str], Option<usize>, f64)],
 }
 
 impl StaticFacts {
@@ -87,11 +88,11 @@ impl StaticFacts {
             groups: self.groups.map(|gs| {
                 gs.iter()
                     .map(|g| Group {
-                        prefixes: g.prefixes.map(strings),
+                        prefixes: g.prefixes.map(|(p, _)| strings(p)),
                         required: g
                             .required
                             .iter()
-                            .map(|(words, max_before)| Required {
+                            .map(|(words, max_before, _)| Required {
                                 words: strings(words),
                                 max_before: *max_before,
                             })
