@@ -259,8 +259,8 @@ const MAX_CHECK_REACH: usize = 192;
 const MAX_ARMS: usize = 2;
 
 /// A required set is an arm when it occurs less than this many times as often as its trigger: reporting an
-/// occurrence costs a fraction of a search (issue 6: on the benchmark tree, 0.3% fewer instructions than
-/// arming only sets rarer than the trigger, 3% fewer than arming sets up to ten times as common).
+/// occurrence costs a fraction of a search (issue 6: on the benchmark tree, a ratio of 2 took 0.1% more
+/// instructions, 5 took 2.6% more, 10 about 3% more).
 const ARM_RATIO: f64 = 3.0;
 
 /// Where a trigger occurrence starts searches.
