@@ -55,8 +55,8 @@ fn han_freq_table(src: &Path, out: &Path) -> HashMap<String, f64> {
         writeln!(code, "    ({word:?}, {rate}),").ok();
     }
     code.push_str("];\n");
-    // An open-addressing index of the rows by `frequency_model::slot_hash`, so that planning the default packs' gates looks up thousands of words for a
-    // few instructions each rather than a binary search of string comparisons (issue 6, start-up).
+    // An open-addressing index of the rows by `frequency_model::slot_hash`, so that a user pack's gates look
+    // up each word in a few instructions rather than a binary search of string comparisons (issue 6).
     let rates = rows
         .iter()
         .map(|&(w, r)| (w.to_string(), f64::from(r) * 1e-9))

@@ -31,8 +31,9 @@
 //! a required word near its start. How rare a set is comes from how often its words occur in Chinese text
 //! ([`super::frequency`]); an arm's every occurrence is reported, so only sets that are not much commoner than
 //! the trigger are arms. The other required sets (万 or 退 after a rarer trigger) are *checks*: before a
-//! search, the few dozen bytes a match from the start can cover are looked at for a word of each. Only starts where no match can begin are
-//! skipped, so the matches are those of an anchored search at every position (tested against exactly that).
+//! search, the few dozen bytes a match from the start can cover are looked at for a word of each. Only starts
+//! where no match can begin are skipped, so the matches are those of an anchored search at every position
+//! (tested against exactly that).
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
