@@ -13,8 +13,6 @@
 //! the filter is bounded by the longest phrase (a binary search per byte of it), so the pass stays linear in
 //! the text for a given pack.
 
-use super::fxhash::FxHashMap;
-
 /// Bits of the pair filter's index: 2^17 bits (16 KB). With a few thousand pairs, about 3% of the positions
 /// that begin no phrase pass it.
 const FILTER_BITS: u32 = 17;
@@ -30,10 +28,10 @@ pub struct PhraseSet {
     /// Bloom filter of the (first, second) character pairs of the phrases of two characters or more.
     pairs: Filter,
     /// For each pair, the range of sorted phrases that begin with it.
-    groups: FxHashMap<u64, (u32, u32)>,
+    groups: KeyTable,
     /// Bloom filter and table of the one-character phrases.
     single_filter: Filter,
-    singles: FxHashMap<u32, u32>,
+    singles: KeyTable,
 }
 
 /// A summary: the tables hold thousands of phrases and a 16 KB filter, which would swamp an engine's `{:?}`.
@@ -41,8 +39,8 @@ impl std::fmt::Debug for PhraseSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PhraseSet")
             .field("phrases", &self.ids.len())
-            .field("pairs", &self.groups.len())
-            .field("singles", &self.singles.len())
+            .field("pairs", &self.groups.len)
+            .field("singles", &self.singles.len)
             .finish()
     }
 }
@@ -100,6 +98,74 @@ impl Filter {
     }
 }
 
+/// The sorted phrases of each pair (or the one phrase of a character): an open-addressing table whose slots
+/// hold the key and the range inline, so that a position passing a filter costs one cache line (issue 6: the
+/// general hash map behind the pair filter probed its control bytes, then its bucket, two lines in the L2
+/// cache, at 3.4 million positions of the benchmark tree).
+#[derive(Clone, Default)]
+struct KeyTable {
+    /// `2^bits` slots, a power of two at least twice the number of pairs; a slot with `hi == 0` is empty (a
+    /// range ends after its first phrase, so `hi` is at least 1).
+    slots: Vec<KeySlot>,
+    bits: u32,
+    len: usize,
+}
+
+#[derive(Clone, Copy, Default)]
+struct KeySlot {
+    key: u64,
+    lo: u32,
+    hi: u32,
+}
+
+impl KeyTable {
+    /// The slot a key's probe starts at: the hash's bits below those the filter takes.
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> (64 - FILTER_BITS - self.bits)) as usize & (self.slots.len() - 1)
+    }
+
+    /// A table of the `(key, range)` pairs, each key once.
+    fn new(entries: &[(u64, (u32, u32))]) -> KeyTable {
+        let bits = (entries.len().max(1) * 2)
+            .next_power_of_two()
+            .trailing_zeros();
+        let mut table = KeyTable {
+            slots: vec![KeySlot::default(); 1 << bits],
+            bits,
+            len: entries.len(),
+        };
+        for &(key, (lo, hi)) in entries {
+            let mut i = table.home(key);
+            while table.slots[i].hi != 0 {
+                i = (i + 1) & (table.slots.len() - 1);
+            }
+            table.slots[i] = KeySlot { key, lo, hi };
+        }
+        table
+    }
+
+    /// The range of the phrases of `key`.
+    #[inline]
+    fn get(&self, key: u64) -> Option<(u32, u32)> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut i = self.home(key);
+        loop {
+            let slot = self.slots[i];
+            if slot.hi == 0 {
+                return None;
+            }
+            if slot.key == key {
+                return Some((slot.lo, slot.hi));
+            }
+            i = (i + 1) & (self.slots.len() - 1);
+        }
+    }
+}
+
 /// The character at the start of `word` (four bytes of valid UTF-8 read little-endian, zero-padded past the
 /// end of the text) as its bytes read as a number, and its byte length. The walk keys characters by their
 /// bytes rather than their code points: one load and a mask instead of a decode (issue 6).
@@ -154,11 +220,13 @@ impl PhraseSet {
             offsets: Vec::with_capacity(sorted.len() + 1),
             ids: Vec::with_capacity(sorted.len()),
             pairs: Filter::default(),
-            groups: FxHashMap::default(),
+            groups: KeyTable::default(),
             single_filter: Filter::default(),
-            singles: FxHashMap::default(),
+            singles: KeyTable::default(),
         };
         set.offsets.push(0);
+        let mut groups: Vec<(u64, (u32, u32))> = Vec::new();
+        let mut singles: Vec<(u64, (u32, u32))> = Vec::new();
         for (i, &(phrase, id)) in sorted.iter().enumerate() {
             set.bytes.extend_from_slice(phrase.as_bytes());
             set.offsets.push(set.bytes.len() as u32);
@@ -166,17 +234,20 @@ impl PhraseSet {
             let (a, first_len) = char_at(phrase.as_bytes(), 0);
             if first_len == phrase.len() {
                 set.single_filter.set_bit(single_bit(a));
-                set.singles.insert(a, i as u32);
+                singles.push((u64::from(a), (i as u32, i as u32 + 1)));
                 continue;
             }
             let key = pair_key(a, char_at(phrase.as_bytes(), first_len).0);
             set.pairs.set(key);
             let i = i as u32;
-            set.groups
-                .entry(key)
-                .and_modify(|g| g.1 = i + 1)
-                .or_insert((i, i + 1));
+            // Sorted, the phrases of a pair are next to each other.
+            match groups.last_mut() {
+                Some((k, range)) if *k == key => range.1 = i + 1,
+                _ => groups.push((key, (i, i + 1))),
+            }
         }
+        set.groups = KeyTable::new(&groups);
+        set.singles = KeyTable::new(&singles);
         set
     }
 
@@ -197,18 +268,35 @@ impl PhraseSet {
     /// Calls `found(id, start, end)` for every occurrence of every phrase in `text`, overlapping ones
     /// included, by start and then shortest first.
     pub fn for_each_match(&self, text: &str, mut found: impl FnMut(u32, usize, usize)) {
+        self.for_each_match_in_order(text, |i, start, end| {
+            found(self.ids[i as usize], start, end)
+        });
+    }
+
+    /// The caller's ids in the set's own order: phrase `i` of [`for_each_match_in_order`] has id
+    /// `ids_in_order()[i]`.
+    ///
+    /// [`for_each_match_in_order`]: Self::for_each_match_in_order
+    pub fn ids_in_order(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// [`for_each_match`](Self::for_each_match), each phrase given by its place in the set's order
+    /// ([`ids_in_order`](Self::ids_in_order)) instead of its id: a caller that keeps what it needs of a phrase
+    /// in that order looks up one table instead of two at each occurrence (issue 6).
+    pub fn for_each_match_in_order(&self, text: &str, mut found: impl FnMut(u32, usize, usize)) {
         if self.ids.is_empty() || text.is_empty() {
             return;
         }
         // Two copies of the walk, so that a set without one-character phrases does not test for them.
-        if self.singles.is_empty() {
+        if self.singles.len == 0 {
             self.walk::<false>(text.as_bytes(), &mut found);
         } else {
             self.walk::<true>(text.as_bytes(), &mut found);
         }
     }
 
-    /// The walk of [`for_each_match`](Self::for_each_match) over a non-empty text. The loop keeps only the
+    /// The walk of [`for_each_match_in_order`](Self::for_each_match_in_order) over a non-empty text. The loop keeps only the
     /// previous character and its position; what is done where a filter passes is out of line, so the loop's
     /// state stays in registers.
     #[inline(always)]
@@ -251,9 +339,9 @@ impl PhraseSet {
         depth: usize,
         found: &mut dyn FnMut(u32, usize, usize),
     ) {
-        if let Some(&(lo, hi)) = self.groups.get(&key) {
+        if let Some((lo, hi)) = self.groups.get(key) {
             self.narrow(&bytes[at..], depth, lo as usize, hi as usize, |i, n| {
-                found(self.ids[i], at, at + n)
+                found(i as u32, at, at + n)
             });
         }
     }
@@ -262,8 +350,8 @@ impl PhraseSet {
     #[inline(always)]
     fn single_at(&self, c: u32, pos: usize, len: usize, found: &mut dyn FnMut(u32, usize, usize)) {
         if self.single_filter.has_bit(single_bit(c)) {
-            if let Some(&i) = self.singles.get(&c) {
-                found(self.ids[i as usize], pos, pos + len);
+            if let Some((i, _)) = self.singles.get(u64::from(c)) {
+                found(i, pos, pos + len);
             }
         }
     }
@@ -407,6 +495,29 @@ mod tests {
         let phrases: Vec<&str> = owned.iter().map(String::as_str).collect();
         let text: String = owned.iter().rev().map(|p| format!("{p}，{p}最")).collect();
         check(&phrases, &text);
+    }
+
+    #[test]
+    fn keys_that_share_a_home_slot_are_all_found_and_probing_wraps_around() {
+        // Keys whose probe starts at the last slot of a table of eight: each later one wraps to the front.
+        let probe = KeyTable::new(&[(1, (0, 1)), (2, (0, 1)), (3, (0, 1)), (4, (0, 1))]);
+        assert_eq!(probe.slots.len(), 8);
+        let last: Vec<u64> = (1..100_000u64)
+            .filter(|&k| probe.home(k) == 7)
+            .take(5)
+            .collect();
+        assert_eq!(last.len(), 5);
+        let entries: Vec<(u64, (u32, u32))> = last[..4]
+            .iter()
+            .zip(0u32..)
+            .map(|(&k, i)| (k, (i, i + 1)))
+            .collect();
+        let table = KeyTable::new(&entries);
+        for &(k, range) in &entries {
+            assert_eq!(table.get(k), Some(range));
+        }
+        assert_eq!(table.get(last[4]), None);
+        assert_eq!(KeyTable::default().get(last[0]), None);
     }
 
     #[test]
