@@ -75,6 +75,32 @@ struct Candidate {
     end: usize,
 }
 
+/// The buffers of one scan ([`Engine::candidates`]), kept per thread between scans: a tree of small files
+/// otherwise grows them anew for each file, through a dozen reallocations of the literal occurrences alone
+/// (issue 6).
+#[derive(Debug, Default)]
+struct Scratch {
+    hits: Vec<Hit>,
+    literals: Vec<(u32, usize)>,
+    context: Vec<keywords::ContextPhrase>,
+    near: Vec<Hit>,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.hits.clear();
+        self.literals.clear();
+        self.context.clear();
+        self.near.clear();
+    }
+}
+
+thread_local! {
+    /// Taken out for a scan and put back after it, so that a scan started on this thread while another waits
+    /// (rayon runs other work inside a join) gets empty buffers of its own.
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
 /// Compiled rules: build once per run, share across threads.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -274,22 +300,42 @@ impl Engine {
         active: &[bool],
         out: &mut Vec<Candidate>,
     ) -> Result<(), String> {
+        let mut scratch = SCRATCH.with(|s| s.take());
+        let result = self.candidates_with(original, norm, base, core, active, &mut scratch, out);
+        scratch.clear();
+        SCRATCH.with(|s| s.set(scratch));
+        result
+    }
+
+    /// [`Engine::candidates`] with the buffers of one scan.
+    #[allow(clippy::too_many_arguments)]
+    fn candidates_with(
+        &self,
+        original: &str,
+        norm: &Normalized,
+        base: usize,
+        core: std::ops::Range<usize>,
+        active: &[bool],
+        scratch: &mut Scratch,
+        out: &mut Vec<Candidate>,
+    ) -> Result<(), String> {
         let text = norm.text.as_str();
-        let mut hits = Vec::new();
-        let mut literals = Vec::new();
-        let mut context = Vec::new();
+        let Scratch {
+            hits,
+            literals,
+            context,
+            near,
+        } = scratch;
         self.keywords
-            .scan_with_literals(text, active, &mut hits, &mut literals, &mut context);
-        self.regexes
-            .scan_found(text, active, &literals, &mut hits)?;
+            .scan_with_literals(text, active, hits, literals, context);
+        self.regexes.scan_found(text, active, literals, hits)?;
         if hits.is_empty() {
             return Ok(());
         }
         // Only the context phrases within reach of a candidate of their rule: the others decide nothing.
-        let mut near = Vec::new();
         self.keywords
-            .context_hits_near(&context, &hits, self.context_reach, &mut near);
-        hits.append(&mut near);
+            .context_hits_near(context, hits, self.context_reach, near);
+        hits.append(near);
         hits.sort_unstable();
         // A context hit near several candidates was given once for each.
         hits.dedup();
@@ -418,6 +464,19 @@ rules:
             .scan_text("不得宣称全网最低价。最低温度很低", &ScanContext::default())
             .unwrap();
         assert_eq!(ids(&fs), vec![("t/superlative", "最低")]);
+    }
+
+    #[test]
+    fn a_scan_starts_from_nothing_after_another_on_the_same_thread() {
+        // The buffers of a scan are kept per thread: nothing of one scan may reach the next.
+        let e = engine(PACK);
+        let ctx = ScanContext::default();
+        assert_eq!(e.scan_text("全网最低价，史上最强", &ctx).unwrap().len(), 3);
+        assert!(e.scan_text("最近好多家人们问", &ctx).unwrap().is_empty());
+        let again = e
+            .scan_text("不得宣称全网最低价。最低温度很低", &ctx)
+            .unwrap();
+        assert_eq!(ids(&again), vec![("t/superlative", "最低")]);
     }
 
     #[test]
