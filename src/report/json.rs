@@ -196,22 +196,26 @@ fn write_compact(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     use rayon::prelude::*;
     let findings: Vec<(&str, &Finding)> = report.findings().collect();
     write!(out, "{{\"version\":{VERSION},\"findings\":[")?;
+    // One buffer per batch of a round, reused from round to round: 40 MB of JSON written into fresh buffers
+    // was ten thousand page faults (issue 6).
+    let mut bufs: Vec<Vec<u8>> = vec![Vec::new(); ROUND / BATCH];
     for (r, round) in findings.chunks(ROUND).enumerate() {
-        let parts: Vec<Vec<u8>> = round
+        round
             .par_chunks(BATCH)
-            .map(|batch| -> io::Result<Vec<u8>> {
-                let mut b = Vec::with_capacity(batch.len() * 512);
+            .zip(bufs.par_iter_mut())
+            .try_for_each(|(batch, b)| -> io::Result<()> {
+                b.clear();
                 let mut parts = RuleParts::default();
                 for (i, (path, f)) in batch.iter().enumerate() {
                     if i > 0 {
                         b.push(b',');
                     }
-                    write_finding(&mut b, path, f, &mut parts)?;
+                    write_finding(b, path, f, &mut parts)?;
                 }
-                Ok(b)
-            })
-            .collect::<io::Result<_>>()?;
-        for (i, part) in parts.iter().enumerate() {
+                Ok(())
+            })?;
+        let used = round.len().div_ceil(BATCH);
+        for (i, part) in bufs[..used].iter().enumerate() {
             if r > 0 || i > 0 {
                 out.write_all(b",")?;
             }
@@ -228,19 +232,22 @@ fn write_compact(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The JSON of the fields a rule fixes, escaped once per batch rather than once per finding: its id and
-/// category, and its law and help. Keyed by the rule's address, which is shared by all its findings.
+/// category, and its law and help. Keyed by the rule's address, which is shared by all its findings. Every
+/// rule of the batch is kept, not only the last one: findings come by position, so the rules of one file
+/// alternate, and re-escaping the help text of each was a third of writing the report of the benchmark tree
+/// (issue 6).
 #[derive(Default)]
 struct RuleParts {
-    last: Option<(*const crate::finding::RuleMeta, Vec<u8>, Vec<u8>)>,
+    rules: crate::engine::fxhash::FxHashMap<*const crate::finding::RuleMeta, (Vec<u8>, Vec<u8>)>,
 }
 
 impl RuleParts {
     /// `,"rule":…,"category":…` and `,"law":[…],"help":…` of `f`'s rule.
     fn of(&mut self, f: &Finding) -> io::Result<(&[u8], &[u8])> {
         let key = std::sync::Arc::as_ptr(&f.rule);
-        let entry = match self.last.take() {
-            Some(same) if same.0 == key => self.last.insert(same),
-            _ => {
+        let entry = match self.rules.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
                 let mut head = b",\"rule\":".to_vec();
                 serde_json::to_writer(&mut head, &f.rule.id)?;
                 head.extend_from_slice(b",\"category\":");
@@ -249,10 +256,10 @@ impl RuleParts {
                 serde_json::to_writer(&mut tail, &f.rule.law)?;
                 tail.extend_from_slice(b",\"help\":");
                 serde_json::to_writer(&mut tail, &f.rule.help)?;
-                self.last.insert((key, head, tail))
+                e.insert((head, tail))
             }
         };
-        Ok((&entry.1, &entry.2))
+        Ok((&entry.0, &entry.1))
     }
 }
 
