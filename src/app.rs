@@ -183,11 +183,6 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
                 .map_err(|e| AppError::Usage(format!("cannot start {n} threads: {e}")))
         })
     });
-    let set = workflow::rule_set(&args.rules, &settings)?;
-    let mut engine = Engine::new(Arc::new(set))?;
-    if let Some(bytes) = args.chunk_bytes {
-        engine = engine.with_chunk_bytes(bytes);
-    }
     let forced = match &args.encoding {
         Some(label) => Some(decode::by_label(label).ok_or_else(|| {
             AppError::Usage(format!(
@@ -219,6 +214,26 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
+    // The folders are walked while the packs load and the engine is built: on a tree of a few thousand files
+    // each is a few milliseconds before the first file can be scanned (issue 6).
+    let (engine, mut walked) = rayon::join(
+        || -> Result<Engine, AppError> {
+            let set = workflow::rule_set(&args.rules, &settings)?;
+            let engine = Engine::new(Arc::new(set))?;
+            Ok(match args.chunk_bytes {
+                Some(bytes) => engine.with_chunk_bytes(bytes),
+                None => engine,
+            })
+        },
+        || {
+            if args.staged {
+                walk::Walked::default()
+            } else {
+                walk::walk(&file_paths)
+            }
+        },
+    );
+    let engine = engine?;
     let staged = if args.staged {
         if use_stdin {
             return Err(AppError::Usage(
@@ -228,11 +243,6 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         Some(staged::collect(&args.paths)?)
     } else {
         None
-    };
-    let mut walked = if staged.is_some() {
-        walk::Walked::default()
-    } else {
-        walk::walk(&file_paths)
     };
     walked
         .inputs
