@@ -95,6 +95,18 @@ impl Scratch {
     }
 }
 
+/// A thread's [`Scratch`] while a scan uses it: put back, cleared, when the scan ends, by an error too.
+struct ScratchGuard(Scratch);
+
+impl Drop for ScratchGuard {
+    fn drop(&mut self) {
+        let mut scratch = std::mem::take(&mut self.0);
+        scratch.clear();
+        // A thread being torn down has no slot left to put it in.
+        let _ = SCRATCH.try_with(|s| s.set(scratch));
+    }
+}
+
 thread_local! {
     /// Taken out for a scan and put back after it, so that a scan started on this thread while another waits
     /// (rayon runs other work inside a join) gets empty buffers of its own.
@@ -300,32 +312,14 @@ impl Engine {
         active: &[bool],
         out: &mut Vec<Candidate>,
     ) -> Result<(), String> {
-        let mut scratch = SCRATCH.with(|s| s.take());
-        let result = self.candidates_with(original, norm, base, core, active, &mut scratch, out);
-        scratch.clear();
-        SCRATCH.with(|s| s.set(scratch));
-        result
-    }
-
-    /// [`Engine::candidates`] with the buffers of one scan.
-    #[allow(clippy::too_many_arguments)]
-    fn candidates_with(
-        &self,
-        original: &str,
-        norm: &Normalized,
-        base: usize,
-        core: std::ops::Range<usize>,
-        active: &[bool],
-        scratch: &mut Scratch,
-        out: &mut Vec<Candidate>,
-    ) -> Result<(), String> {
+        let mut scratch = ScratchGuard(SCRATCH.with(|s| s.take()));
         let text = norm.text.as_str();
         let Scratch {
             hits,
             literals,
             context,
             near,
-        } = scratch;
+        } = &mut scratch.0;
         self.keywords
             .scan_with_literals(text, active, hits, literals, context);
         self.regexes.scan_found(text, active, literals, hits)?;

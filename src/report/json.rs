@@ -344,6 +344,18 @@ mod tests {
     use super::*;
     use crate::report::test_support::sample_report;
 
+    /// `write_compact` writes what serde writes for the whole document.
+    fn assert_compact_is_serde(report: &Report) {
+        let mut want = Vec::new();
+        serde_json::to_writer(&mut want, &document(report)).unwrap();
+        let mut got = Vec::new();
+        write_compact(report, &mut got).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
+    }
+
     #[test]
     fn parallel_compact_output_is_serde_output() {
         let mut report = sample_report();
@@ -357,33 +369,14 @@ mod tests {
         }
         assert!(report.findings().count() > 2 * ROUND);
         report.recount();
-        let mut want = Vec::new();
-        serde_json::to_writer(&mut want, &document(&report)).unwrap();
-        let mut got = Vec::new();
-        write_compact(&report, &mut got).unwrap();
-        assert_eq!(
-            String::from_utf8(got).unwrap(),
-            String::from_utf8(want).unwrap()
-        );
+        assert_compact_is_serde(&report);
         // Strings JSON escapes, in each field the writer copies when there is nothing to escape.
         let mut odd = sample_report();
         let f = &mut odd.files[0].findings[0];
         f.matched = "引号\"与\\反斜杠\n换行\t\u{1}".into();
         f.message = format!("「{}」\r", f.matched);
         odd.files[0].path = "dir\\\"quoted\"/a\u{7f}.txt".into();
-        let mut want = Vec::new();
-        serde_json::to_writer(&mut want, &document(&odd)).unwrap();
-        let mut got = Vec::new();
-        write_compact(&odd, &mut got).unwrap();
-        assert_eq!(
-            String::from_utf8(got).unwrap(),
-            String::from_utf8(want).unwrap()
-        );
-        let mut empty = Vec::new();
-        let sample = sample_report();
-        write_compact(&sample, &mut empty).unwrap();
-        let mut want = Vec::new();
-        serde_json::to_writer(&mut want, &document(&sample)).unwrap();
-        assert_eq!(empty, want);
+        assert_compact_is_serde(&odd);
+        assert_compact_is_serde(&sample_report());
     }
 }
