@@ -39,8 +39,8 @@ impl std::fmt::Debug for PhraseSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PhraseSet")
             .field("phrases", &self.ids.len())
-            .field("pairs", &self.groups.len)
-            .field("singles", &self.singles.len)
+            .field("pairs", &self.groups.len())
+            .field("singles", &self.singles.len())
             .finish()
     }
 }
@@ -104,11 +104,9 @@ impl Filter {
 /// cache, at 3.4 million positions of the benchmark tree).
 #[derive(Clone, Default)]
 struct KeyTable {
-    /// `2^bits` slots, a power of two at least twice the number of pairs; a slot with `hi == 0` is empty (a
-    /// range ends after its first phrase, so `hi` is at least 1).
+    /// A power of two of slots, at least twice the number of keys, or none for no key; a slot with `hi == 0`
+    /// is empty (a range ends after its first phrase, so `hi` is at least 1).
     slots: Vec<KeySlot>,
-    bits: u32,
-    len: usize,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -123,18 +121,17 @@ impl KeyTable {
     #[inline]
     fn home(&self, key: u64) -> usize {
         let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> (64 - FILTER_BITS - self.bits)) as usize & (self.slots.len() - 1)
+        let bits = self.slots.len().trailing_zeros();
+        (h >> (64 - FILTER_BITS - bits)) as usize & (self.slots.len() - 1)
     }
 
     /// A table of the `(key, range)` pairs, each key once.
     fn new(entries: &[(u64, (u32, u32))]) -> KeyTable {
-        let bits = (entries.len().max(1) * 2)
-            .next_power_of_two()
-            .trailing_zeros();
+        if entries.is_empty() {
+            return KeyTable::default();
+        }
         let mut table = KeyTable {
-            slots: vec![KeySlot::default(); 1 << bits],
-            bits,
-            len: entries.len(),
+            slots: vec![KeySlot::default(); (entries.len() * 2).next_power_of_two()],
         };
         for &(key, (lo, hi)) in entries {
             let mut i = table.home(key);
@@ -146,10 +143,20 @@ impl KeyTable {
         table
     }
 
+    /// True when the table holds no key.
+    fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Number of keys (for `Debug`).
+    fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.hi != 0).count()
+    }
+
     /// The range of the phrases of `key`.
     #[inline]
     fn get(&self, key: u64) -> Option<(u32, u32)> {
-        if self.len == 0 {
+        if self.is_empty() {
             return None;
         }
         let mut i = self.home(key);
@@ -289,16 +296,16 @@ impl PhraseSet {
             return;
         }
         // Two copies of the walk, so that a set without one-character phrases does not test for them.
-        if self.singles.len == 0 {
+        if self.singles.is_empty() {
             self.walk::<false>(text.as_bytes(), &mut found);
         } else {
             self.walk::<true>(text.as_bytes(), &mut found);
         }
     }
 
-    /// The walk of [`for_each_match_in_order`](Self::for_each_match_in_order) over a non-empty text. The loop keeps only the
-    /// previous character and its position; what is done where a filter passes is out of line, so the loop's
-    /// state stays in registers.
+    /// The walk of [`for_each_match_in_order`](Self::for_each_match_in_order) over a non-empty text. The loop
+    /// keeps only the previous character and its position; what is done where a filter passes is out of line,
+    /// so the loop's state stays in registers.
     #[inline(always)]
     fn walk<const SINGLES: bool>(&self, bytes: &[u8], found: &mut dyn FnMut(u32, usize, usize)) {
         let (mut prev, first_len) = char_at(bytes, 0);
@@ -517,7 +524,8 @@ mod tests {
             assert_eq!(table.get(k), Some(range));
         }
         assert_eq!(table.get(last[4]), None);
-        assert_eq!(KeyTable::default().get(last[0]), None);
+        assert_eq!(table.len(), 4);
+        assert_eq!(KeyTable::new(&[]).get(last[0]), None);
     }
 
     #[test]

@@ -209,8 +209,8 @@ fn write_compact(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 // both ends of each in one loop of independent loads brings them in side by side, where the
                 // writing loop below would wait for each in turn (issue 6).
                 let ends = |s: &str| {
-                    let b = s.as_bytes();
-                    b.first().copied().unwrap_or(0) ^ b.last().copied().unwrap_or(0)
+                    let bytes = s.as_bytes();
+                    bytes.first().copied().unwrap_or(0) ^ bytes.last().copied().unwrap_or(0)
                 };
                 let warm = batch
                     .iter()
