@@ -46,15 +46,25 @@ fn han_freq_table(src: &Path, out: &Path) -> HashMap<String, f64> {
         .collect();
     rows.sort_unstable();
     rows.dedup_by_key(|r| r.0);
-    let mut code = format!(
-        "/// (word, occurrences per billion characters), sorted by word (jieba's dictionary, MIT).\n\
-         static HAN_FREQ: [(&str, u32); {}] = [\n",
-        rows.len()
-    );
-    for (word, rate) in &rows {
-        writeln!(code, "    ({word:?}, {rate}),").ok();
+    // The words as one string with their end offsets, not a table of `&str`: each `&str` in a static is a
+    // pointer the loader relocates at every start, and 19,182 of them were 0.5 ms of a 5 KB script's run
+    // (issue 6, target 4).
+    let mut words = String::new();
+    let mut ends = Vec::with_capacity(rows.len());
+    for (word, _) in &rows {
+        words.push_str(word);
+        ends.push(u32::try_from(words.len()).expect("the words take less than 4 GiB"));
     }
-    code.push_str("];\n");
+    let freqs: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    let mut code = format!(
+        "/// The words, sorted, one after another (jieba's dictionary, MIT); row `i` ends at `HAN_FREQ_ENDS[i]`.\n\
+         static HAN_FREQ_WORDS: &str = {words:?};\n\
+         /// End of each row's word in `HAN_FREQ_WORDS`.\n\
+         static HAN_FREQ_ENDS: [u32; {n}] = {ends:?};\n\
+         /// Occurrences per billion characters of each row's word.\n\
+         static HAN_FREQ_RATES: [u32; {n}] = {freqs:?};\n",
+        n = rows.len()
+    );
     // An open-addressing index of the rows by `frequency_model::slot_hash`, so that a user pack's gates look
     // up each word in a few instructions rather than a binary search of string comparisons (issue 6).
     let rates = rows
@@ -72,7 +82,7 @@ fn han_freq_table(src: &Path, out: &Path) -> HashMap<String, f64> {
     }
     writeln!(
         code,
-        "/// Row + 1 of each word in `HAN_FREQ` at slot `slot_hash(word)`, probed linearly; 0 is empty.\n\
+        "/// Row + 1 of each word in `HAN_FREQ_WORDS` at slot `slot_hash(word)`, probed linearly; 0 is empty.\n\
          static HAN_FREQ_INDEX: [u16; {slots}] = {index:?};"
     )
     .ok();

@@ -37,12 +37,22 @@ fn listed(word: &str) -> Option<f64> {
     let mut s = slot_hash(word.as_bytes()) as usize & mask;
     loop {
         let row = usize::from(HAN_FREQ_INDEX[s]).checked_sub(1)?;
-        let (w, rate) = HAN_FREQ[row];
+        let (w, rate) = han_freq_row(row)?;
         if w == word {
             return Some(f64::from(rate) * 1e-9);
         }
         s = (s + 1) & mask;
     }
+}
+
+/// Row `i` of the table: its word and its occurrences per billion characters.
+fn han_freq_row(i: usize) -> Option<(&'static str, u32)> {
+    let start = match i.checked_sub(1) {
+        Some(prev) => *HAN_FREQ_ENDS.get(prev)? as usize,
+        None => 0,
+    };
+    let end = *HAN_FREQ_ENDS.get(i)? as usize;
+    Some((HAN_FREQ_WORDS.get(start..end)?, *HAN_FREQ_RATES.get(i)?))
 }
 
 #[cfg(test)]
@@ -78,13 +88,22 @@ mod tests {
 
     #[test]
     fn the_table_is_sorted_and_holds_every_common_character() {
-        assert!(HAN_FREQ.windows(2).all(|w| w[0].0 < w[1].0));
+        let rows: Vec<_> = (0..HAN_FREQ_ENDS.len())
+            .map(|i| han_freq_row(i).unwrap())
+            .collect();
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(rows.iter().all(|(w, _)| !w.is_empty()));
+        assert_eq!(
+            rows.iter().map(|(w, _)| w.len()).sum::<usize>(),
+            HAN_FREQ_WORDS.len()
+        );
+        assert_eq!(han_freq_row(HAN_FREQ_ENDS.len()), None);
         // Every row is found through the index built by build.rs with its own copy of the hash.
-        for &(w, r) in HAN_FREQ.iter() {
+        for &(w, r) in &rows {
             assert_eq!(listed(w), Some(f64::from(r) * 1e-9), "{w}");
         }
         assert_eq!(listed("不在表中的词"), None);
-        assert!(HAN_FREQ.len() > 10_000);
+        assert!(rows.len() > 10_000);
         for c in "的一是不了人我在有他这中大来上个国到说们".chars() {
             assert!(rate(&c.to_string()) > 1e-3, "{c}");
         }
