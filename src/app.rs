@@ -3,6 +3,7 @@
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,6 +18,7 @@ use crate::engine::crosscheck::{CrossChecker, ProductIndex};
 use crate::engine::{listing, Engine};
 use crate::error::{AppError, InputError};
 use crate::examples::run_examples;
+use crate::prefetch::{self, Prefetched};
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
 use crate::rules::schema::Scope;
 use crate::rules::{pack, PackSource, RuleSet};
@@ -214,23 +216,42 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    // The folders are walked while the packs load and the engine is built: on a tree of a few thousand files
-    // each is a few milliseconds before the first file can be scanned (issue 6).
-    let (engine, mut walked) = rayon::join(
+    // The folders are walked, and the first inputs loaded, while the packs load and the engine is built: on a
+    // tree of a few thousand files each is a few milliseconds before the first file can be scanned (issue 6).
+    let is_json = |i: &walk::Input| i.display.to_ascii_lowercase().ends_with(".json");
+    let load = |input: &walk::Input| {
+        source::load_path(
+            &input.path,
+            &input.display,
+            input.kind,
+            forced,
+            !args.no_mmap,
+        )
+    };
+    let ready = AtomicBool::new(false);
+    let (engine, (mut walked, prefetched)) = rayon::join(
         || -> Result<Engine, AppError> {
-            let set = workflow::rule_set(&args.rules, &settings)?;
-            let engine = Engine::new(Arc::new(set))?;
+            let built = workflow::rule_set(&args.rules, &settings)
+                .and_then(|set| Ok(Engine::new(Arc::new(set))?));
+            ready.store(true, Ordering::Release);
             Ok(match args.chunk_bytes {
-                Some(bytes) => engine.with_chunk_bytes(bytes),
-                None => engine,
+                Some(bytes) => built?.with_chunk_bytes(bytes),
+                None => built?,
             })
         },
         || {
             if args.staged {
-                walk::Walked::default()
-            } else {
-                walk::walk(&file_paths)
+                return (walk::Walked::default(), Prefetched::default());
             }
+            let walked = walk::walk(&file_paths);
+            // Only documents: a `.json` may be a listing, which is loaded as one further down.
+            let wanted = |i: &walk::Input| {
+                i.kind != Scope::Listing
+                    && !is_json(i)
+                    && !settings.excludes(&i.path, file_paths.contains(&i.path))
+            };
+            let prefetched = prefetch::prefetch(&walked.inputs, &ready, wanted, load);
+            (walked, prefetched)
         },
     );
     let engine = engine?;
@@ -283,7 +304,6 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     // Listings first: scripts and transcripts are checked against the products they describe.
     // A walked `.json` may be a listing (`products`) or a transcript (`segments`): the listing loader sees it
     // first and skips it quietly unless it is a listing.
-    let is_json = |i: &&walk::Input| i.display.to_ascii_lowercase().ends_with(".json");
     let listing_inputs: Vec<&walk::Input> = walked
         .inputs
         .iter()
@@ -346,13 +366,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             })
             .collect();
         out.par_extend(doc_inputs.par_iter().map(|input| {
-            let loaded = source::load_path(
-                &input.path,
-                &input.display,
-                input.kind,
-                forced,
-                !args.no_mmap,
-            );
+            let loaded = prefetched.take(&input.path).unwrap_or_else(|| load(input));
             scan_one(
                 &engine,
                 &xcheck,

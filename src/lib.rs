@@ -30,6 +30,7 @@ pub mod examples;
 pub mod finding;
 pub mod hook;
 pub mod normalize;
+pub mod prefetch;
 pub mod report;
 pub mod rules;
 pub mod source;
