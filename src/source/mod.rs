@@ -251,7 +251,12 @@ pub fn load_path(
         path: display.to_string(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    // One open, and the size from the open file: a stat of the path and a second open per file were a
+    // percent of a run on a tree of 2,000 scripts (issue 6).
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| err(format!("cannot read: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(err(format!(
             "file is {} bytes, larger than the {} byte limit",
@@ -260,7 +265,7 @@ pub fn load_path(
         )));
     }
     if map && meta.len() >= MAP_BYTES && meta.is_file() {
-        let mapped = map_file(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let mapped = map_file(&file).map_err(|e| err(format!("cannot read: {e}")))?;
         if !is_plain(kind, &mapped, forced_encoding) {
             // Decoded or parsed into text of its own: the map is only read once.
             return load_bytes(display, kind, &mapped, forced_encoding);
@@ -270,7 +275,7 @@ pub fn load_path(
             Err(mapped) => load_bytes(display, kind, &mapped, forced_encoding),
         };
     }
-    let bytes = read_file(path, meta.len()).map_err(|e| err(format!("cannot read: {e}")))?;
+    let bytes = read_file(&file, path, meta.len()).map_err(|e| err(format!("cannot read: {e}")))?;
     load_owned(display, kind, bytes, forced_encoding)
 }
 
@@ -279,11 +284,10 @@ pub fn load_path(
 pub const MAP_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Maps a whole file read-only.
-fn map_file(path: &Path) -> std::io::Result<memmap2::Mmap> {
-    let file = std::fs::File::open(path)?;
+fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: the map is read-only and private to this process; livelint never writes to the files it
     // audits. Another program changing the file while it is scanned is the documented risk of `Text`.
-    unsafe { memmap2::Mmap::map(&file) }
+    unsafe { memmap2::Mmap::map(file) }
 }
 
 /// A script read without any decoding: no forced encoding, no byte-order mark, not binary. Such bytes are
@@ -305,18 +309,19 @@ const SPLIT_READ_BYTES: u64 = 8 * 1024 * 1024;
 /// Reads a whole file. A big one is read in two halves on two threads of the current rayon pool: reading
 /// 100 MB into memory was a fifth of a scan of it, all on one core (issue 6). The buffer is zeroed by the
 /// allocator (fresh pages), so each half faults its pages in on its own thread.
+/// `file` is open at its start; `len` is its size when it was opened, and `path` where to read it again if it
+/// changed since.
 #[cfg(unix)]
-fn read_file(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+fn read_file(file: &std::fs::File, path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
     use std::os::unix::fs::FileExt;
     let len = match usize::try_from(len) {
         Ok(n) if len >= SPLIT_READ_BYTES && rayon::current_num_threads() >= 2 => n,
-        _ => return std::fs::read(path),
+        _ => return read_whole(file, len),
     };
-    let file = std::fs::File::open(path)?;
     let mut buf = vec![0u8; len];
     let half = len / 2;
     let (a, b) = buf.split_at_mut(half);
-    let (ra, rb) = rayon::join(|| read_at(&file, a, 0), || read_at(&file, b, half as u64));
+    let (ra, rb) = rayon::join(|| read_at(file, a, 0), || read_at(file, b, half as u64));
     let (na, nb) = (ra?, rb?);
     // The file changed size while it was read: read it again the plain way.
     let mut probe = [0u8; 1];
@@ -327,8 +332,20 @@ fn read_file(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
 }
 
 #[cfg(not(unix))]
-fn read_file(path: &Path, _len: u64) -> std::io::Result<Vec<u8>> {
-    std::fs::read(path)
+fn read_file(file: &std::fs::File, _path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+    read_whole(file, len)
+}
+
+/// Reads `file` from where it is to its end, into a buffer of `len` bytes (its size) as `std::fs::read`
+/// does: one more read finds the end. Through `take`, because `File`'s own `read_to_end` asks the system for
+/// the size again.
+fn read_whole(file: &std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(usize::try_from(len).unwrap_or(0))
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    file.take(u64::MAX).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Fills `buf` from `offset` on, stopping early only at the end of the file; returns the bytes read.
@@ -412,13 +429,22 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let len = std::fs::metadata(&path).unwrap().len();
         assert!(len >= SPLIT_READ_BYTES);
-        let bytes = two_threads(|| read_file(&path, len)).unwrap();
-        assert!(bytes == text.as_bytes());
+        let read = |len| {
+            let file = std::fs::File::open(&path).unwrap();
+            two_threads(|| read_file(&file, &path, len)).unwrap()
+        };
+        assert!(read(len) == text.as_bytes());
         // A size that is out of date (the file grew or shrank) falls back to a plain read.
-        let bytes = two_threads(|| read_file(&path, len - 1)).unwrap();
-        assert!(bytes == text.as_bytes());
-        let bytes = two_threads(|| read_file(&path, len + 1)).unwrap();
-        assert!(bytes == text.as_bytes());
+        assert!(read(len - 1) == text.as_bytes());
+        assert!(read(len + 1) == text.as_bytes());
+        // Small files are read whole from the open file.
+        let small = dir.path().join("small.txt");
+        std::fs::write(&small, "全网最低价").unwrap();
+        let file = std::fs::File::open(&small).unwrap();
+        assert_eq!(
+            read_file(&file, &small, 15).unwrap(),
+            "全网最低价".as_bytes()
+        );
     }
 
     #[test]
