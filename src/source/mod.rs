@@ -336,15 +336,27 @@ fn read_file(file: &std::fs::File, _path: &Path, len: u64) -> std::io::Result<Ve
     read_whole(file, len)
 }
 
-/// Reads `file` from where it is to its end, into a buffer of `len` bytes (its size) as `std::fs::read`
-/// does: one more read finds the end. Through `take`, because `File`'s own `read_to_end` asks the system for
-/// the size again.
-fn read_whole(file: &std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+/// Reads `file` from where it is to its end, `len` bytes (its size) in one read as `std::fs::read` does, then
+/// one more read that finds the end (or the rest, if it grew). `File`'s own `read_to_end` would ask the system
+/// for the size again, and without a size hint reads 8, 16, then 32 KB at a time.
+fn read_whole(mut file: &std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(usize::try_from(len).unwrap_or(0))
-        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
-    file.take(u64::MAX).read_to_end(&mut buf)?;
+    let n =
+        usize::try_from(len).map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    let mut buf = vec![0u8; n];
+    let mut done = 0;
+    while done < n {
+        match file.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(k) => done += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(done);
+    if done == n {
+        file.take(u64::MAX).read_to_end(&mut buf)?;
+    }
     Ok(buf)
 }
 
