@@ -15,6 +15,12 @@ pub fn embedded(pattern: &str) -> Option<&'static StaticFacts> {
         .map(|i| &EMBEDDED_FACTS[i].1)
 }
 
+/// Every pattern of the table with its facts.
+#[cfg(test)]
+pub fn embedded_table() -> impl Iterator<Item = (&'static str, &'static StaticFacts)> {
+    EMBEDDED_FACTS.iter().map(|(p, f)| (*p, f))
+}
+
 /// The facts of a pattern: from the table when it has them, else analysed now. Only the literals `keep`
 /// accepts are taken from the table; the caller filters the others itself.
 pub fn facts(pattern: &str, keep: &dyn Fn(&str) -> bool) -> Result<Facts, String> {
