@@ -1183,7 +1183,8 @@ fn plan_static(group: &regex_facts::StaticGroup) -> Option<Plan> {
 /// of the instructions of a run on one script). A dropped literal's extensions hold its characters, so they are
 /// dropped too and none comes back.
 fn normal_sorted_literals<'a>(set: &[&'a str]) -> Option<Vec<&'a str>> {
-    let kept: Vec<&str> = set.iter().copied().filter(|l| normal(l)).collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(set.len());
+    kept.extend(set.iter().copied().filter(|l| normal(l)));
     (!kept.is_empty()).then_some(kept)
 }
 
