@@ -174,10 +174,15 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         });
     }
     let baseline_file = args.baseline.clone().or_else(|| settings.baseline.clone());
+    // The thread that runs the check is one of the pool's threads rather than one that waits for them: a run
+    // starts one thread fewer, and a pre-commit run on one script, a few milliseconds, took 3-5% less time
+    // (issue 6). Only `join` and parallel iterators run on the pool, which this thread takes part in; nothing is
+    // spawned onto it that this thread would have to pick up. `--jobs 1` runs everything on this thread.
+    let global = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .use_current_thread()
+        .build_global();
     let jobs_pool = args.jobs.and_then(|n| {
-        let global = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
         global.is_err().then(|| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
