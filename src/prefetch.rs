@@ -26,11 +26,10 @@ impl Prefetched {
     /// The loaded input at `path`, if it was prefetched and not taken yet.
     pub fn take(&self, path: &std::path::Path) -> Option<Result<Loaded, InputError>> {
         // A poisoned lock only means a panic elsewhere: the map itself is intact.
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.is_empty() {
-            return None;
-        }
-        map.remove(path)
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(path)
     }
 
     /// How many inputs are held.

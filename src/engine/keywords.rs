@@ -84,9 +84,10 @@ impl<'a> RulePhrases<'a> {
             .map(|r| r.keywords.len() + r.inside.len() + r.after.len() + r.near.len())
             .sum();
         let regexes: usize = rules.iter().map(|r| r.regexes.len()).sum();
+        let room = phrases + LITERALS_PER_REGEX * regexes;
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-        ids.reserve(phrases + LITERALS_PER_REGEX * regexes);
-        let mut patterns: Vec<&str> = Vec::with_capacity(phrases + LITERALS_PER_REGEX * regexes);
+        ids.reserve(room);
+        let mut patterns: Vec<&str> = Vec::with_capacity(room);
         let mut pairs: Vec<(u32, u32, Role)> = Vec::new();
         let mut longest_match = 0;
         let mut longest_context = 0;

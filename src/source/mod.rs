@@ -306,58 +306,38 @@ fn is_plain(
 /// Files at least this big are read, and checked for UTF-8, in two halves side by side.
 const SPLIT_READ_BYTES: u64 = 8 * 1024 * 1024;
 
-/// Reads a whole file. A big one is read in two halves on two threads of the current rayon pool: reading
-/// 100 MB into memory was a fifth of a scan of it, all on one core (issue 6). The buffer is zeroed by the
-/// allocator (fresh pages), so each half faults its pages in on its own thread.
-/// `file` is open at its start; `len` is its size when it was opened, and `path` where to read it again if it
-/// changed since.
+/// Reads a whole file: `file` is open, `len` is its size when it was opened, and `path` where to read it again
+/// if it changed since. The bytes come in one read of that size, as `std::fs::read` does (`File::read_to_end`
+/// would ask the system for the size again, and without it reads 8, 16, then 32 KB at a time). A big file is
+/// read in two halves on two threads of the current rayon pool: reading 100 MB into memory was a fifth of a scan
+/// of it, all on one core (issue 6). The buffer is zeroed by the allocator (fresh pages), so each half faults
+/// its pages in on its own thread.
 #[cfg(unix)]
 fn read_file(file: &std::fs::File, path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
     use std::os::unix::fs::FileExt;
-    let len = match usize::try_from(len) {
-        Ok(n) if len >= SPLIT_READ_BYTES && rayon::current_num_threads() >= 2 => n,
-        _ => return read_whole(file, len),
+    let Ok(n) = usize::try_from(len) else {
+        return std::fs::read(path);
     };
-    let mut buf = vec![0u8; len];
-    let half = len / 2;
-    let (a, b) = buf.split_at_mut(half);
-    let (ra, rb) = rayon::join(|| read_at(file, a, 0), || read_at(file, b, half as u64));
-    let (na, nb) = (ra?, rb?);
+    let mut buf = vec![0u8; n];
+    let whole = if len >= SPLIT_READ_BYTES && rayon::current_num_threads() >= 2 {
+        let half = n / 2;
+        let (a, b) = buf.split_at_mut(half);
+        let (ra, rb) = rayon::join(|| read_at(file, a, 0), || read_at(file, b, half as u64));
+        ra? == half && rb? == n - half
+    } else {
+        read_at(file, &mut buf, 0)? == n
+    };
     // The file changed size while it was read: read it again the plain way.
     let mut probe = [0u8; 1];
-    if na != half || nb != len - half || file.read_at(&mut probe, len as u64)? != 0 {
+    if !whole || file.read_at(&mut probe, len)? != 0 {
         return std::fs::read(path);
     }
     Ok(buf)
 }
 
 #[cfg(not(unix))]
-fn read_file(file: &std::fs::File, _path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
-    read_whole(file, len)
-}
-
-/// Reads `file` from where it is to its end, `len` bytes (its size) in one read as `std::fs::read` does, then
-/// one more read that finds the end (or the rest, if it grew). `File`'s own `read_to_end` would ask the system
-/// for the size again, and without a size hint reads 8, 16, then 32 KB at a time.
-fn read_whole(mut file: &std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let n =
-        usize::try_from(len).map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
-    let mut buf = vec![0u8; n];
-    let mut done = 0;
-    while done < n {
-        match file.read(&mut buf[done..]) {
-            Ok(0) => break,
-            Ok(k) => done += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(done);
-    if done == n {
-        file.take(u64::MAX).read_to_end(&mut buf)?;
-    }
-    Ok(buf)
+fn read_file(_file: &std::fs::File, path: &Path, _len: u64) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
 }
 
 /// Fills `buf` from `offset` on, stopping early only at the end of the file; returns the bytes read.
@@ -457,6 +437,12 @@ mod tests {
             read_file(&file, &small, 15).unwrap(),
             "全网最低价".as_bytes()
         );
+        for stale in [14, 16] {
+            assert_eq!(
+                read_file(&file, &small, stale).unwrap(),
+                "全网最低价".as_bytes()
+            );
+        }
     }
 
     #[test]
