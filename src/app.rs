@@ -24,7 +24,7 @@ use crate::rules::schema::Scope;
 use crate::rules::{pack, PackSource, RuleSet};
 use crate::source::transcript::TranscriptFormat;
 use crate::source::{self, decode, Loaded, SkipReason};
-use crate::{staged, suppress, walk, workflow};
+use crate::{adapt, staged, suppress, walk, workflow};
 
 /// Exit status of a run that did not fail with an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,6 +344,16 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
         .iter()
         .filter(|i| i.kind != Scope::Listing && !listed.contains(i.display.as_str()))
         .collect();
+    // Before a scan of many megabytes, the regex gates are planned by the input's own word rates.
+    let (engine, _) = in_pool(pool.as_ref(), || {
+        adapt::adapt(
+            engine,
+            &doc_inputs,
+            &prefetched,
+            &load,
+            adapt::Policy::default(),
+        )
+    });
     let (index, index_errors) = ProductIndex::new(&listings.files);
     let xcheck = CrossChecker::new(engine.rules(), &index, args.product.as_deref(), date)
         .map_err(AppError::Usage)?;

@@ -19,6 +19,7 @@
 //! assert_eq!((findings[0].start.line, findings[0].start.column), (1, 5));
 //! ```
 
+pub mod adapt;
 pub mod app;
 pub mod baseline;
 pub mod cli;

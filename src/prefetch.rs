@@ -32,6 +32,15 @@ impl Prefetched {
             .remove(path)
     }
 
+    /// Holds `loaded` for the scan to take: an input loaded early for another reason (a census of the
+    /// first inputs, adapt.rs) is not loaded again.
+    pub fn put(&self, path: PathBuf, loaded: Result<Loaded, InputError>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path, loaded);
+    }
+
     /// How many inputs are held.
     pub fn len(&self) -> usize {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
@@ -104,6 +113,9 @@ mod tests {
         ));
         assert!(got.take(&PathBuf::from("a.txt")).is_none());
         assert_eq!(got.len(), 1);
+        got.put(PathBuf::from("a.txt"), skipped(&inputs[0]));
+        assert_eq!(got.len(), 2);
+        assert!(got.take(&PathBuf::from("a.txt")).is_some());
     }
 
     #[test]

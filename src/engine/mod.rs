@@ -4,6 +4,7 @@
 //! reporters render what it returns.
 
 pub mod automata;
+pub mod census;
 pub mod chunk;
 pub mod context;
 pub mod crosscheck;
@@ -159,6 +160,29 @@ impl Engine {
             chunk_bytes: None,
             margin,
             context_reach,
+        })
+    }
+
+    /// What to count in a sample of the input to plan the regex gates by its own word rates; `None` when no
+    /// regex is gated.
+    pub fn census(&self) -> Option<census::Census> {
+        let words = self.regexes.gate_words();
+        (!words.is_empty()).then(|| census::Census::new(words))
+    }
+
+    /// This engine with the regex gates planned by the word rates `observed` in the input (census.rs), and
+    /// the keyword pass looking for the literals of those plans. It finds what `self` finds; the regexes
+    /// compiled so far are shared.
+    pub fn replanned(&self, observed: &census::Observed) -> Result<Engine, RuleError> {
+        let regexes = self.regexes.replanned(observed);
+        let keywords = KeywordIndex::with_literals(&self.rules.rules, regexes.literals())?;
+        Ok(Engine {
+            rules: Arc::clone(&self.rules),
+            keywords,
+            regexes,
+            chunk_bytes: self.chunk_bytes,
+            margin: self.margin,
+            context_reach: self.context_reach,
         })
     }
 

@@ -48,6 +48,7 @@ use regex_automata::{Anchored, Input, MatchKind};
 #[cfg(test)]
 use super::automata::syntax_config;
 use super::automata::{nfa_compiler, WINDOW_BYTES};
+use super::census::Observed;
 use super::embedded_dfas;
 use super::frequency::set_rate;
 use super::phrase_set::PhraseSet;
@@ -264,6 +265,11 @@ const MAX_ARMS: usize = 2;
 /// instructions, 5 took 2.6% more, 10 about 3% more).
 const ARM_RATIO: f64 = 3.0;
 
+/// [`ARM_RATIO`] for rates observed in the input itself (census.rs), which are what the scan will meet
+/// rather than an estimate: 2 took 1.1% fewer instructions on 45 MB of the benchmark tree than 3, and 1.5 to
+/// 2.5 all the same within 0.2%.
+const OBSERVED_ARM_RATIO: f64 = 2.0;
+
 /// The first characters of a branch's prefixes, sorted, with a 256-bit filter of them: the window before a
 /// trigger is walked character by character, and most characters there begin no prefix, so one bit test
 /// instead of a binary search answers for most (issue 6: the binary search was an eighth of choosing the
@@ -344,6 +350,166 @@ pub struct RegexIndex {
     /// Per ungated pattern, its DFAs once compiled (boxed, as `gated`).
     compiled: Arc<Vec<Compiled<Ungated>>>,
     max_len: usize,
+    /// Per pattern, what its gates are planned from (`None` for an ungated one), kept to plan them again by
+    /// the input's own word counts ([`RegexIndex::replanned`]).
+    sources: Arc<Vec<Option<GateSource>>>,
+    /// What bounds the ungated patterns' sentences, from which [`Sentences`] is made for each plan.
+    bounds: Arc<SentenceBounds>,
+}
+
+/// Where a gated pattern's plans come from.
+#[derive(Debug)]
+enum GateSource {
+    /// The facts in the binary, with the rates build.rs worked out.
+    Static(&'static [regex_facts::StaticGroup]),
+    /// A user pack's pattern, analysed at start-up.
+    User(Vec<regex_facts::Group>),
+}
+
+impl GateSource {
+    /// One plan per group, each set rated by the table's rates or, given `observed`, by the input's.
+    fn plans(&self, observed: Option<&Observed>) -> Option<Vec<Plan>> {
+        match self {
+            GateSource::Static(gs) => gs.iter().map(|g| plan_static(g, observed)).collect(),
+            GateSource::User(gs) => gs.iter().map(|g| plan(g, observed)).collect(),
+        }
+    }
+
+    /// Every literal of every set the plans choose from, as normalized text can hold them.
+    fn words(&self, out: &mut Vec<String>) {
+        let mut add =
+            |set: Option<Vec<&str>>| out.extend(set.into_iter().flatten().map(str::to_string));
+        match self {
+            GateSource::Static(gs) => {
+                for g in gs.iter() {
+                    add(g.prefixes.and_then(|(p, _)| normal_sorted_literals(p)));
+                    for &(words, _, _) in g.required {
+                        add(normal_sorted_literals(words));
+                    }
+                }
+            }
+            GateSource::User(gs) => {
+                for g in gs {
+                    add(g.prefixes.as_deref().and_then(normal_literals));
+                    for r in &g.required {
+                        add(normal_literals(&r.words));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The ends no ungated match holds, and per ungated pattern the words one of which each of its matches holds
+/// (`None` when some branch has none): see [`Sentences`].
+#[derive(Debug, Default)]
+struct SentenceBounds {
+    barriers: Vec<char>,
+    words: Vec<Option<Vec<String>>>,
+}
+
+/// The parts of an index that follow from the gates' plans.
+struct Gates {
+    anchors: Option<Arc<Anchors>>,
+    sentences: Option<Arc<Sentences>>,
+    groups: Vec<Group>,
+    groups_of: Vec<std::ops::Range<u32>>,
+    buckets: usize,
+}
+
+impl Gates {
+    /// Groups, buckets and literals of the `plans` (per pattern; `None` for an ungated one), and the
+    /// sentences of the ungated patterns, whose words get literal ids after the gates' literals.
+    fn new(plans: Vec<Option<Vec<Plan>>>, reach: &[usize], bounds: &SentenceBounds) -> Gates {
+        let mut table = LiteralTable::default();
+        table.ids.reserve(plans.len() * 16);
+        let mut buckets = 0usize;
+        let mut groups: Vec<Group> = Vec::new();
+        let mut groups_of = vec![0..0; plans.len()];
+        for (pi, plan) in plans.into_iter().enumerate() {
+            let Some(plan) = plan else { continue };
+            let first = groups.len() as u32;
+            for plan in plan {
+                let gi = groups.len() as u32;
+                let checks = if reach[pi] <= MAX_CHECK_REACH {
+                    plan.checks
+                        .iter()
+                        .map(|set| set.iter().map(|w| w.as_bytes().to_vec()).collect())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                groups.push(Group {
+                    start: plan.start,
+                    bucket: buckets as u32,
+                    arms: plan.arms.len() as u8,
+                    checks,
+                });
+                buckets += 1 + plan.arms.len();
+                let sets = std::iter::once(plan.trigger).chain(plan.arms);
+                for (slot, set) in sets.enumerate() {
+                    for lit in set {
+                        let id = table.intern(lit) as u32;
+                        table.owners.push((id, gi, slot as u8));
+                    }
+                }
+            }
+            groups_of[pi] = first..groups.len() as u32;
+        }
+        let sentences = if bounds.words.is_empty() || bounds.barriers.is_empty() {
+            None
+        } else {
+            let mut pairs: Vec<(usize, u32)> = Vec::new();
+            let mut whole = Vec::new();
+            for (u, words) in bounds.words.iter().enumerate() {
+                match words {
+                    Some(words) => {
+                        pairs.extend(words.iter().map(|w| (table.intern(w.clone()), u as u32)))
+                    }
+                    None => whole.push(u as u32),
+                }
+            }
+            let mut of_literal = vec![Vec::new(); table.len()];
+            for (id, u) in pairs {
+                if !of_literal[id].contains(&u) {
+                    of_literal[id].push(u);
+                }
+            }
+            let encoded: Vec<Vec<u8>> = bounds
+                .barriers
+                .iter()
+                .map(|c| c.to_string().into_bytes())
+                .collect();
+            let mut last_bytes: Vec<u8> =
+                encoded.iter().filter_map(|e| e.last().copied()).collect();
+            last_bytes.sort_unstable();
+            last_bytes.dedup();
+            Some(Arc::new(Sentences {
+                encoded,
+                last_bytes,
+                of_literal,
+                whole,
+            }))
+        };
+        let (literals, starts, targets) = table.into_parts(&groups);
+        let anchors = if literals.is_empty() {
+            None
+        } else {
+            Some(Arc::new(Anchors {
+                literals,
+                set: OnceLock::new(),
+                starts,
+                targets,
+            }))
+        };
+        Gates {
+            anchors,
+            sentences,
+            groups,
+            groups_of,
+            buckets,
+        }
+    }
 }
 
 impl fmt::Debug for RegexIndex {
@@ -546,16 +712,17 @@ impl RegexIndex {
             .par_iter()
             .map(|re| {
                 if let Some(sf) = regex_table::embedded(re) {
-                    let planned = sf
-                        .groups
-                        .and_then(|gs| gs.iter().map(plan_static).collect::<Option<Vec<_>>>());
+                    let planned = sf.groups.and_then(|gs| {
+                        let source = GateSource::Static(gs);
+                        Some((source.plans(None)?, source))
+                    });
                     return Ok((sf.max_len, planned.ok_or_else(|| sf.facts(&normal))));
                 }
                 let f = regex_table::facts(re, &normal).map_err(RuleError::Build)?;
-                let planned = f
-                    .groups
-                    .as_ref()
-                    .and_then(|gs| gs.iter().map(plan).collect::<Option<Vec<_>>>());
+                let planned = f.groups.as_ref().and_then(|gs| {
+                    let source = GateSource::User(gs.clone());
+                    Some((source.plans(None)?, source))
+                });
                 Ok((f.max_len, planned.ok_or(f)))
             })
             .collect::<Result<_, RuleError>>()?;
@@ -570,22 +737,27 @@ impl RegexIndex {
             .max()
             .unwrap_or(0);
         let mut ungated = Vec::new();
-        let mut table = LiteralTable::default();
-        table.ids.reserve(patterns.len() * 16);
         let mut reach = vec![MAX_MATCH_BYTES; patterns.len()];
-        let mut buckets = 0usize;
-        let mut groups: Vec<Group> = Vec::new();
-        let mut groups_of = vec![0..0; patterns.len()];
+        let mut plans: Vec<Option<Vec<Plan>>> = Vec::with_capacity(patterns.len());
+        let mut sources: Vec<Option<GateSource>> = Vec::with_capacity(patterns.len());
         // What limits the ungated patterns to sentences that hold a required word: the ends no ungated match
         // holds, and per pattern the rarest required set of each branch (`None` once a branch has none).
-        let mut barriers: Vec<char> = regex_facts::BARRIER_CANDIDATES.to_vec();
-        let mut dfa_words: Vec<Option<Vec<String>>> = Vec::new();
+        let mut bounds = SentenceBounds {
+            barriers: regex_facts::BARRIER_CANDIDATES.to_vec(),
+            words: Vec::new(),
+        };
         for (pi, (max_len, planned)) in analysed.into_iter().enumerate() {
-            let plan = match planned {
-                Ok(plan) => plan,
+            match planned {
+                Ok((plan, source)) => {
+                    reach[pi] = max_len.unwrap_or(MAX_MATCH_BYTES);
+                    plans.push(Some(plan));
+                    sources.push(Some(source));
+                }
                 Err(f) => {
                     ungated.push(pi);
-                    barriers.retain(|c| f.barriers.contains(c));
+                    plans.push(None);
+                    sources.push(None);
+                    bounds.barriers.retain(|c| f.barriers.contains(c));
                     let words = f.groups.as_ref().and_then(|gs| {
                         let mut words = Vec::new();
                         for g in gs {
@@ -601,91 +773,24 @@ impl RegexIndex {
                         }
                         Some(words)
                     });
-                    dfa_words.push(words);
-                    continue;
-                }
-            };
-            let first = groups.len() as u32;
-            reach[pi] = max_len.unwrap_or(MAX_MATCH_BYTES);
-            for plan in plan {
-                let gi = groups.len() as u32;
-                let checks = if reach[pi] <= MAX_CHECK_REACH {
-                    plan.checks
-                        .iter()
-                        .map(|set| set.iter().map(|w| w.as_bytes().to_vec()).collect())
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                groups.push(Group {
-                    start: plan.start,
-                    bucket: buckets as u32,
-                    arms: plan.arms.len() as u8,
-                    checks,
-                });
-                buckets += 1 + plan.arms.len();
-                let sets = std::iter::once(plan.trigger).chain(plan.arms);
-                for (slot, set) in sets.enumerate() {
-                    for lit in set {
-                        let id = table.intern(lit) as u32;
-                        table.owners.push((id, gi, slot as u8));
-                    }
+                    bounds.words.push(words);
                 }
             }
-            groups_of[pi] = first..groups.len() as u32;
         }
-        let sentences = if ungated.is_empty() || barriers.is_empty() {
-            None
-        } else {
-            let mut pairs: Vec<(usize, u32)> = Vec::new();
-            let mut whole = Vec::new();
-            for (u, words) in dfa_words.into_iter().enumerate() {
-                match words {
-                    Some(words) => {
-                        pairs.extend(words.into_iter().map(|w| (table.intern(w), u as u32)))
-                    }
-                    None => whole.push(u as u32),
-                }
-            }
-            let mut of_literal = vec![Vec::new(); table.len()];
-            for (id, u) in pairs {
-                if !of_literal[id].contains(&u) {
-                    of_literal[id].push(u);
-                }
-            }
-            let encoded: Vec<Vec<u8>> = barriers
-                .iter()
-                .map(|c| c.to_string().into_bytes())
-                .collect();
-            let mut last_bytes: Vec<u8> =
-                encoded.iter().filter_map(|e| e.last().copied()).collect();
-            last_bytes.sort_unstable();
-            last_bytes.dedup();
-            Some(Sentences {
-                encoded,
-                last_bytes,
-                of_literal,
-                whole,
-            })
-        };
-        let (literals, starts, targets) = table.into_parts(&groups);
-        let anchors = if literals.is_empty() {
-            None
-        } else {
-            Some(Arc::new(Anchors {
-                literals,
-                set: OnceLock::new(),
-                starts,
-                targets,
-            }))
-        };
+        let Gates {
+            anchors,
+            sentences,
+            groups,
+            groups_of,
+            buckets,
+        } = Gates::new(plans, &reach, &bounds);
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
         let compiled = (0..ungated.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
             patterns: Arc::new(patterns),
             rule_of,
             ungated: Arc::new(ungated),
-            sentences: sentences.map(Arc::new),
+            sentences,
             anchors,
             gated: Arc::new(gated),
             groups,
@@ -694,7 +799,52 @@ impl RegexIndex {
             reach,
             compiled: Arc::new(compiled),
             max_len,
+            sources: Arc::new(sources),
+            bounds: Arc::new(bounds),
         })
+    }
+
+    /// Every word of the sets the gates are planned from: what a census of the input counts
+    /// (census.rs).
+    pub fn gate_words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        for source in self.sources.iter().flatten() {
+            source.words(&mut words);
+        }
+        words
+    }
+
+    /// This index with its gates planned by the rates `observed` in the input. The patterns, and the
+    /// automata compiled so far, are shared with `self`; the findings are the same (each plan skips only starts
+    /// where no match can begin).
+    pub fn replanned(&self, observed: &Observed) -> RegexIndex {
+        let mut plans = Vec::with_capacity(self.sources.len());
+        for source in self.sources.iter() {
+            match source {
+                Some(source) => match source.plans(Some(observed)) {
+                    Some(plan) => plans.push(Some(plan)),
+                    // A set of words is planned whatever its rate, so this does not happen; if it did, the
+                    // plans of the table stay.
+                    None => return self.clone(),
+                },
+                None => plans.push(None),
+            }
+        }
+        let Gates {
+            anchors,
+            sentences,
+            groups,
+            groups_of,
+            buckets,
+        } = Gates::new(plans, &self.reach, &self.bounds);
+        RegexIndex {
+            anchors,
+            sentences,
+            groups,
+            groups_of,
+            buckets,
+            ..self.clone()
+        }
     }
 
     /// Number of regexes.
@@ -1139,42 +1289,60 @@ fn window_starts(
 /// the prefixes and stands at most [`WINDOW_BYTES`] into a match, the window walked before each occurrence),
 /// where they start searches, and up to [`MAX_ARMS`] other required sets, rarest first, that must occur within
 /// the pattern's reach after a start. `None` when the group has no trigger.
-fn plan(group: &regex_facts::Group) -> Option<Plan> {
-    fn rated(set: Vec<&str>) -> (f64, Vec<&str>) {
-        (set_rate(&set), set)
+fn plan(group: &regex_facts::Group, observed: Option<&Observed>) -> Option<Plan> {
+    fn rated<'a>(observed: Option<&Observed>, set: Vec<&'a str>) -> (f64, Vec<&'a str>) {
+        (observed_rate(observed, &set, set_rate(&set)), set)
     }
     plan_sets(
         group
             .prefixes
             .as_deref()
             .and_then(normal_literals)
-            .map(rated),
+            .map(|set| rated(observed, set)),
         group
             .required
             .iter()
             .filter_map(|r| {
-                let (rate, words) = rated(normal_literals(&r.words)?);
+                let (rate, words) = rated(observed, normal_literals(&r.words)?);
                 Some((rate, words, r.max_before))
             })
             .collect(),
+        arm_ratio(observed),
     )
 }
 
 /// [`plan`] for a group of the facts in the binary (see [`regex_table`]), whose sets' rates build.rs worked
 /// out.
-fn plan_static(group: &regex_facts::StaticGroup) -> Option<Plan> {
+fn plan_static(group: &regex_facts::StaticGroup, observed: Option<&Observed>) -> Option<Plan> {
     plan_sets(
-        group
-            .prefixes
-            .and_then(|(p, rate)| Some((rate, normal_sorted_literals(p)?))),
+        group.prefixes.and_then(|(p, rate)| {
+            let set = normal_sorted_literals(p)?;
+            Some((observed_rate(observed, &set, rate), set))
+        }),
         group
             .required
             .iter()
             .filter_map(|&(words, max_before, rate)| {
-                Some((rate, normal_sorted_literals(words)?, max_before))
+                let set = normal_sorted_literals(words)?;
+                Some((observed_rate(observed, &set, rate), set, max_before))
             })
             .collect(),
+        arm_ratio(observed),
     )
+}
+
+/// [`ARM_RATIO`], or [`OBSERVED_ARM_RATIO`] for rates `observed` in the input.
+fn arm_ratio(observed: Option<&Observed>) -> f64 {
+    if observed.is_some() {
+        OBSERVED_ARM_RATIO
+    } else {
+        ARM_RATIO
+    }
+}
+
+/// The rate of `set` to plan by: the table's `rate`, or the one `observed` in the input.
+fn observed_rate(observed: Option<&Observed>, set: &[&str], rate: f64) -> f64 {
+    observed.map_or(rate, |o| o.set_rate(set, rate))
 }
 
 /// [`normal_literals`] of a set of the facts in the binary, which build.rs wrote sorted and without the
@@ -1193,6 +1361,7 @@ fn normal_sorted_literals<'a>(set: &[&'a str]) -> Option<Vec<&'a str>> {
 fn plan_sets(
     prefixes: Option<(f64, Vec<&str>)>,
     mut required: Vec<(f64, Vec<&str>, Option<usize>)>,
+    arm_ratio: f64,
 ) -> Option<Plan> {
     // Rarest first.
     required.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -1228,7 +1397,7 @@ fn plan_sets(
         if words == trigger {
             continue;
         }
-        if rate < ARM_RATIO * trigger_rate && !has_number(&words) && arms.len() < MAX_ARMS {
+        if rate < arm_ratio * trigger_rate && !has_number(&words) && arms.len() < MAX_ARMS {
             arms.push(owned(words));
         } else if words.len() <= MAX_CHECK_WORDS && checks.len() < MAX_CHECKS {
             checks.push(owned(words));
@@ -1242,9 +1411,10 @@ fn plan_sets(
     })
 }
 
-/// A pattern's longest match (see [`Facts::max_len`]) and its plans, one per group; or, when some group has no
+/// A pattern's longest match (see [`Facts::max_len`]) and its plans, one per group, with what they were
+/// planned from; or, when some group has no
 /// trigger, its facts: it is searched ungated.
-type Analysed = (Option<usize>, Result<Vec<Plan>, Facts>);
+type Analysed = (Option<usize>, Result<(Vec<Plan>, GateSource), Facts>);
 
 /// See [`plan`].
 struct Plan {
@@ -1541,118 +1711,186 @@ rules:
         (m, g.arms, g.checks.len())
     }
 
+    /// Gated patterns, each with the mode its first group is planned in by the table's rates (see [`mode`]).
+    const GATE_PATTERNS: [(&str, (&str, u8, usize)); 9] = [
+        (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0, 0)),
+        (r"(抗|防|治)\s*ai", ("prefix", 1, 0)),
+        (r"\p{Han}{1,3}之王", ("anywhere", 0, 0)),
+        (
+            r"私下[^,]{0,4}(发|转)|(发|转)[^,]{0,3}红包给我",
+            ("prefix", 0, 1),
+        ),
+        // A one-character trigger (癌 or 瘤, rarer than three prefixes) is armed by the words after it.
+        (
+            r"(抗|防|治)[^,。]{0,4}(癌|瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
+            ("window", 2, 0),
+        ),
+        // After a rarer trigger, words that are several times as common are checked, not armed.
+        (
+            r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
+            ("window", 0, 2),
+        ),
+        // A set with a number is no arm: it is checked.
+        (
+            r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(12|3)",
+            ("window", 0, 1),
+        ),
+        // 万人 and 亿人 are commoner than 直播间 in general text: no arm, and no check past a gap of
+        // unbounded length.
+        (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 0, 0)),
+        (
+            r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
+            ("window", 0, 1),
+        ),
+    ];
+
+    /// What the texts of the gate tests are made of.
+    const GATE_PIECES: &[&str] = &[
+        "加",
+        "添加",
+        "私",
+        "联系",
+        "微信",
+        "qq",
+        "抗",
+        "防",
+        "治",
+        " ",
+        "ai",
+        "之王",
+        "手机",
+        "私下",
+        "发",
+        "转",
+        "红包给我",
+        "直播间",
+        "现在",
+        "有",
+        "3",
+        "12",
+        "万",
+        "亿",
+        "人",
+        "我",
+        "自己",
+        "没",
+        "没有",
+        "用过",
+        "吃过",
+        "推荐",
+        "放心",
+        "我没用过",
+        "自己没有吃过",
+        "直播间有 12万人",
+        "直播间3亿",
+        ",",
+        "。",
+        "的",
+        "好",
+        "癌症",
+        "肿瘤",
+        "有效",
+        "真的",
+        "抗癌症有效真的",
+        "防止肿瘤见效，确实",
+        "治肿瘤很有效确实",
+    ];
+
     #[test]
     fn triggered_searches_find_what_searching_everywhere_finds() {
-        let patterns = [
-            (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0, 0)),
-            (r"(抗|防|治)\s*ai", ("prefix", 1, 0)),
-            (r"\p{Han}{1,3}之王", ("anywhere", 0, 0)),
-            (
-                r"私下[^,]{0,4}(发|转)|(发|转)[^,]{0,3}红包给我",
-                ("prefix", 0, 1),
-            ),
-            // A one-character trigger (癌 or 瘤, rarer than three prefixes) is armed by the words after it.
-            (
-                r"(抗|防|治)[^,。]{0,4}(癌|瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
-                ("window", 2, 0),
-            ),
-            // After a rarer trigger, words that are several times as common are checked, not armed.
-            (
-                r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(有效|见效)[^,。]{0,4}(真的|确实)",
-                ("window", 0, 2),
-            ),
-            // A set with a number is no arm: it is checked.
-            (
-                r"(抗|防|治)[^,。]{0,4}(癌症|肿瘤)[^,。]{0,4}(12|3)",
-                ("window", 0, 1),
-            ),
-            // 万人 and 亿人 are commoner than 直播间 in general text: no arm, and no check past a gap of
-            // unbounded length.
-            (r"直播间(现在|有)*\s*[0-9]+\s*(万|亿)人", ("prefix", 0, 0)),
-            (
-                r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
-                ("window", 0, 1),
-            ),
-        ];
-        let pieces = [
-            "加",
-            "添加",
-            "私",
-            "联系",
-            "微信",
-            "qq",
-            "抗",
-            "防",
-            "治",
-            " ",
-            "ai",
-            "之王",
-            "手机",
-            "私下",
-            "发",
-            "转",
-            "红包给我",
-            "直播间",
-            "现在",
-            "有",
-            "3",
-            "12",
-            "万",
-            "亿",
-            "人",
-            "我",
-            "自己",
-            "没",
-            "没有",
-            "用过",
-            "吃过",
-            "推荐",
-            "放心",
-            "我没用过",
-            "自己没有吃过",
-            "直播间有 12万人",
-            "直播间3亿",
-            ",",
-            "。",
-            "的",
-            "好",
-            "癌症",
-            "肿瘤",
-            "有效",
-            "真的",
-            "抗癌症有效真的",
-            "防止肿瘤见效，确实",
-            "治肿瘤很有效确实",
-        ];
-        let text = random_text(&pieces, 7, 6000);
-        for (p, expected_mode) in patterns {
+        let text = random_text(GATE_PIECES, 7, 6000);
+        for (p, expected_mode) in GATE_PATTERNS {
             let idx = index_of(&[p]);
             assert!(idx.ungated.is_empty(), "{p} is gated");
             assert_eq!(mode(&idx), expected_mode, "{p}");
-            let mut hits = Vec::new();
-            idx.scan(&text, &[true], &mut hits).unwrap();
-            let mut got: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
-            got.sort_unstable();
-            // The reference: a full regex, longest match at each position.
-            let re = regex_automata::meta::Regex::builder()
-                .syntax(syntax_config())
-                .configure(regex_automata::meta::Config::new().match_kind(MatchKind::All))
-                .build(p)
-                .unwrap();
-            let mut want = Vec::new();
-            for (s, _) in text.char_indices() {
-                let input = Input::new(&text)
-                    .range(s..(s + MAX_MATCH_BYTES).min(text.len()))
-                    .anchored(Anchored::Yes);
-                if let Some(m) = re.search(&input) {
-                    if m.end() > m.start() {
-                        want.push((m.start(), m.end()));
-                    }
+            let want = anchored_everywhere(p, &text);
+            assert!(want.len() > 3, "{p} matches the text {} times", want.len());
+            assert_eq!(gated_matches(&idx, &text), want, "{p}");
+        }
+    }
+
+    /// Every match of a gated index in `text`, sorted.
+    fn gated_matches(idx: &RegexIndex, text: &str) -> Vec<(usize, usize)> {
+        let mut hits = Vec::new();
+        idx.scan(text, &[true], &mut hits).unwrap();
+        let mut got: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+        got.sort_unstable();
+        got
+    }
+
+    /// The reference: a full regex, longest match anchored at each position.
+    fn anchored_everywhere(p: &str, text: &str) -> Vec<(usize, usize)> {
+        let re = regex_automata::meta::Regex::builder()
+            .syntax(syntax_config())
+            .configure(regex_automata::meta::Config::new().match_kind(MatchKind::All))
+            .build(p)
+            .unwrap();
+        let mut want = Vec::new();
+        for (s, _) in text.char_indices() {
+            let input = Input::new(text)
+                .range(s..(s + MAX_MATCH_BYTES).min(text.len()))
+                .anchored(Anchored::Yes);
+            if let Some(m) = re.search(&input) {
+                if m.end() > m.start() {
+                    want.push((m.start(), m.end()));
                 }
             }
-            assert!(want.len() > 3, "{p} matches the text {} times", want.len());
-            assert_eq!(got, want, "{p}");
         }
+        want
+    }
+
+    #[test]
+    fn gates_planned_by_the_inputs_counts_find_the_same_matches() {
+        // Counts that make a pattern's prefixes, then its required words, look like the common ones, and the
+        // counts of the text itself.
+        let text = random_text(GATE_PIECES, 11, 6000);
+        let census = super::super::census::Census::new(
+            index_of(&GATE_PATTERNS.map(|(p, _)| p)).gate_words(),
+        );
+        let own = census.observed(&census.count(&text));
+        let mut changed = 0;
+        for (p, _) in GATE_PATTERNS {
+            let idx = index_of(&[p]);
+            let words = idx.gate_words();
+            assert!(!words.is_empty(), "{p} has gate words");
+            let mut prefixes_common: Vec<(&str, u64)> = Vec::new();
+            let mut required_common: Vec<(&str, u64)> = Vec::new();
+            for w in &words {
+                // The first characters of each branch stand for its prefixes here.
+                let prefix = [
+                    "加",
+                    "添加",
+                    "私",
+                    "联系",
+                    "抗",
+                    "防",
+                    "治",
+                    "我",
+                    "自己",
+                    "直播间",
+                    "发",
+                    "转",
+                ]
+                .contains(&w.as_str());
+                prefixes_common.push((w, if prefix { 1_000_000 } else { 0 }));
+                required_common.push((w, if prefix { 0 } else { 1_000_000 }));
+            }
+            let variants = [
+                own.clone(),
+                Observed::from_counts(prefixes_common, 1_000_000),
+                Observed::from_counts(required_common, 1_000_000),
+            ];
+            let want = anchored_everywhere(p, &text);
+            for observed in &variants {
+                let replanned = idx.replanned(observed);
+                if mode(&replanned) != mode(&idx) || replanned.literals() != idx.literals() {
+                    changed += 1;
+                }
+                assert_eq!(gated_matches(&replanned, &text), want, "{p}: {observed:?}");
+            }
+        }
+        // The counts do change plans: the test would not see a plan that loses matches otherwise.
+        assert!(changed >= 6, "{changed} plans changed");
     }
 
     #[test]
