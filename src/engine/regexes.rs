@@ -400,12 +400,38 @@ impl GateSource {
     }
 }
 
-/// The ends no ungated match holds, and per ungated pattern the words one of which each of its matches holds
-/// (`None` when some branch has none): see [`Sentences`].
+/// The ends no ungated match holds, and per ungated pattern and branch the required sets, as normalized text
+/// can hold them (`None` when some branch has none): see [`Sentences`].
 #[derive(Debug, Default)]
 struct SentenceBounds {
     barriers: Vec<char>,
-    words: Vec<Option<Vec<String>>>,
+    branches: Vec<Option<Vec<Vec<Vec<String>>>>>,
+}
+
+impl SentenceBounds {
+    /// Per ungated pattern, the words that bound its sentences: the rarest required set of each branch
+    /// (`None` when it runs on the whole text).
+    ///
+    /// By the table's rates, "rarest" goes by character count, not by rate: general-text rates underrate the
+    /// words of commerce talk (卖, 拍, 抢), and a bound of whole sentences by them took 6% more instructions
+    /// on the benchmark tree than 万 or 亿 (issue 6). Rates `observed` in the input have no such bias.
+    fn words(&self, observed: Option<&Observed>) -> Vec<Option<Vec<String>>> {
+        let rate = |set: &Vec<String>| observed.map_or(0.0, |o| o.set_rate(set, set_rate(set)));
+        self.branches
+            .iter()
+            .map(|branches| {
+                let mut words = Vec::new();
+                for sets in branches.as_ref()? {
+                    let rarest = match observed {
+                        None => sets.iter().max_by_key(|w| rarity(w)),
+                        Some(_) => sets.iter().min_by(|a, b| rate(a).total_cmp(&rate(b))),
+                    }?;
+                    words.extend(rarest.iter().cloned());
+                }
+                Some(words)
+            })
+            .collect()
+    }
 }
 
 /// The parts of an index that follow from the gates' plans.
@@ -419,8 +445,14 @@ struct Gates {
 
 impl Gates {
     /// Groups, buckets and literals of the `plans` (per pattern; `None` for an ungated one), and the
-    /// sentences of the ungated patterns, whose words get literal ids after the gates' literals.
-    fn new(plans: Vec<Option<Vec<Plan>>>, reach: &[usize], bounds: &SentenceBounds) -> Gates {
+    /// sentences of the ungated patterns between `barriers` around their `words`, which get literal ids after
+    /// the gates' literals.
+    fn new(
+        plans: Vec<Option<Vec<Plan>>>,
+        reach: &[usize],
+        barriers: &[char],
+        words: Vec<Option<Vec<String>>>,
+    ) -> Gates {
         let mut table = LiteralTable::default();
         table.ids.reserve(plans.len() * 16);
         let mut buckets = 0usize;
@@ -456,15 +488,15 @@ impl Gates {
             }
             groups_of[pi] = first..groups.len() as u32;
         }
-        let sentences = if bounds.words.is_empty() || bounds.barriers.is_empty() {
+        let sentences = if words.is_empty() || barriers.is_empty() {
             None
         } else {
             let mut pairs: Vec<(usize, u32)> = Vec::new();
             let mut whole = Vec::new();
-            for (u, words) in bounds.words.iter().enumerate() {
+            for (u, words) in words.into_iter().enumerate() {
                 match words {
                     Some(words) => {
-                        pairs.extend(words.iter().map(|w| (table.intern(w.clone()), u as u32)))
+                        pairs.extend(words.into_iter().map(|w| (table.intern(w), u as u32)))
                     }
                     None => whole.push(u as u32),
                 }
@@ -475,8 +507,7 @@ impl Gates {
                     of_literal[id].push(u);
                 }
             }
-            let encoded: Vec<Vec<u8>> = bounds
-                .barriers
+            let encoded: Vec<Vec<u8>> = barriers
                 .iter()
                 .map(|c| c.to_string().into_bytes())
                 .collect();
@@ -741,10 +772,10 @@ impl RegexIndex {
         let mut plans: Vec<Option<Vec<Plan>>> = Vec::with_capacity(patterns.len());
         let mut sources: Vec<Option<GateSource>> = Vec::with_capacity(patterns.len());
         // What limits the ungated patterns to sentences that hold a required word: the ends no ungated match
-        // holds, and per pattern the rarest required set of each branch (`None` once a branch has none).
+        // holds, and per pattern the required sets of each branch (`None` once a branch has none).
         let mut bounds = SentenceBounds {
             barriers: regex_facts::BARRIER_CANDIDATES.to_vec(),
-            words: Vec::new(),
+            branches: Vec::new(),
         };
         for (pi, (max_len, planned)) in analysed.into_iter().enumerate() {
             match planned {
@@ -758,22 +789,20 @@ impl RegexIndex {
                     plans.push(None);
                     sources.push(None);
                     bounds.barriers.retain(|c| f.barriers.contains(c));
-                    let words = f.groups.as_ref().and_then(|gs| {
-                        let mut words = Vec::new();
-                        for g in gs {
-                            // By character count, not by rate: general-text rates underrate the
-                            // words of commerce talk (卖, 拍, 抢), and a bound of whole sentences by them
-                            // took 6% more instructions on the benchmark tree than 万 or 亿 (issue 6).
-                            let rarest = g
-                                .required
-                                .iter()
-                                .filter_map(|r| normal_literals(&r.words))
-                                .max_by_key(|w| rarity(w))?;
-                            words.extend(rarest.into_iter().map(str::to_string));
-                        }
-                        Some(words)
+                    let branches = f.groups.as_ref().and_then(|gs| {
+                        gs.iter()
+                            .map(|g| {
+                                let sets: Vec<Vec<String>> = g
+                                    .required
+                                    .iter()
+                                    .filter_map(|r| normal_literals(&r.words))
+                                    .map(|w| w.into_iter().map(str::to_string).collect())
+                                    .collect();
+                                (!sets.is_empty()).then_some(sets)
+                            })
+                            .collect::<Option<Vec<_>>>()
                     });
-                    bounds.words.push(words);
+                    bounds.branches.push(branches);
                 }
             }
         }
@@ -783,7 +812,7 @@ impl RegexIndex {
             groups,
             groups_of,
             buckets,
-        } = Gates::new(plans, &reach, &bounds);
+        } = Gates::new(plans, &reach, &bounds.barriers, bounds.words(None));
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
         let compiled = (0..ungated.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
@@ -811,6 +840,8 @@ impl RegexIndex {
         for source in self.sources.iter().flatten() {
             source.words(&mut words);
         }
+        let sets = self.bounds.branches.iter().flatten().flatten().flatten();
+        words.extend(sets.flatten().cloned());
         words
     }
 
@@ -836,7 +867,12 @@ impl RegexIndex {
             groups,
             groups_of,
             buckets,
-        } = Gates::new(plans, &self.reach, &self.bounds);
+        } = Gates::new(
+            plans,
+            &self.reach,
+            &self.bounds.barriers,
+            self.bounds.words(Some(observed)),
+        );
         RegexIndex {
             anchors,
             sentences,
