@@ -2,10 +2,11 @@
 //! `engine/census.rs`): which inputs are counted, and when planning again is worth it.
 //!
 //! Counting and planning again take a few milliseconds, which a pre-commit run on a few scripts would feel and
-//! an archive of a hundred megabytes does not. The first inputs in walk order are loaded (or taken from those
-//! loaded while the engine was built), their size tells whether the whole input is big enough, and if so the
-//! first megabytes of text are counted on all cores. Every input loaded here is handed back for the scan, so
-//! nothing is read twice.
+//! an archive of a hundred megabytes does not. Of many inputs, the first few in walk order are loaded (or taken
+//! from those loaded while the engine was built) and their size tells whether the whole input is big enough;
+//! of a few inputs, their sizes on disk tell. If it is, the start of the input is counted on all cores: the
+//! first inputs up to the sample's size, or the start of one long transcript. Every input loaded here is handed
+//! back for the scan, so nothing is read twice.
 
 use rayon::prelude::*;
 
@@ -51,9 +52,20 @@ pub fn adapt(
     load: &(dyn Fn(&Input) -> Result<Loaded, InputError> + Sync),
     policy: Policy,
 ) -> (Engine, bool) {
-    let probes = policy.probe_inputs.max(1);
-    if inputs.len() < probes {
+    if inputs.is_empty() || !engine.gates_regexes() {
         return (engine, false);
+    }
+    let probes = policy.probe_inputs.clamp(1, inputs.len());
+    // A few inputs (a pre-commit run, or one long transcript): their sizes on disk tell, without loading
+    // them here.
+    if probes < policy.probe_inputs {
+        let on_disk: u64 = inputs
+            .iter()
+            .map(|i| std::fs::metadata(&i.path).map_or(0, |m| m.len()))
+            .sum();
+        if on_disk < policy.min_input_bytes {
+            return (engine, false);
+        }
     }
     let fetch = |input: &Input| prefetched.take(&input.path).unwrap_or_else(|| load(input));
     let size = |loaded: &Result<Loaded, InputError>| match loaded {
@@ -74,7 +86,7 @@ pub fn adapt(
         let counts = loaded
             .par_iter()
             .map(|(_, l)| match l {
-                Ok(Loaded::Doc(doc)) => census.count(doc.text.as_str()),
+                Ok(Loaded::Doc(doc)) => census.count(head(doc.text.as_str(), policy.sample_bytes)),
                 _ => Counts::default(),
             })
             .reduce(Counts::default, |mut a, b| {
@@ -91,6 +103,15 @@ pub fn adapt(
         Some(e) => (e, true),
         None => (engine, false),
     }
+}
+
+/// The first `bytes` of `text`, or a few more to end on a character: a big input is counted on its start only.
+fn head(text: &str, bytes: u64) -> &str {
+    let mut end = usize::try_from(bytes).unwrap_or(usize::MAX).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    &text[..end]
 }
 
 #[cfg(test)]
@@ -161,7 +182,7 @@ mod tests {
         );
         assert!(replanned);
         assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (11, 11));
-        // Inputs already loaded are taken, not loaded again; fewer inputs than probes are left alone.
+        // Inputs already loaded are taken, not loaded again.
         let (_, replanned) = adapt(
             default_engine(),
             &refs,
@@ -171,7 +192,66 @@ mod tests {
         );
         assert!(replanned);
         assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (11, 11));
-        let (_, replanned) = adapt(default_engine(), &refs[..3], &prefetched, &load, policy(0));
+    }
+
+    #[test]
+    fn a_few_inputs_are_sized_on_disk_and_loaded_only_when_big_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.txt");
+        std::fs::write(&path, TEXT.repeat(400)).unwrap();
+        let input = Input {
+            path: path.clone(),
+            display: "long.txt".into(),
+            kind: Scope::Script,
+        };
+        let loads = AtomicUsize::new(0);
+        let load = |i: &Input| {
+            loads.fetch_add(1, Ordering::Relaxed);
+            let text = std::fs::read_to_string(&i.path).unwrap();
+            Ok(Loaded::Doc(Document::script(i.display.clone(), text)))
+        };
+        let size = TEXT.len() as u64 * 400;
+        let policy = |min_input_bytes| Policy {
+            probe_inputs: 8,
+            min_input_bytes,
+            sample_bytes: 1000,
+        };
+        let prefetched = Prefetched::default();
+        let (_, replanned) = adapt(
+            default_engine(),
+            &[&input],
+            &prefetched,
+            &load,
+            policy(size + 1),
+        );
         assert!(!replanned);
+        assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (0, 0));
+        let (_, replanned) = adapt(
+            default_engine(),
+            &[&input],
+            &prefetched,
+            &load,
+            policy(size),
+        );
+        assert!(replanned);
+        assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (1, 1));
+        // A pack without gated regexes has no plans to change: nothing is sized or loaded.
+        let set = RuleSet::from_sources(&[crate::rules::PackSource {
+            name: "k.yaml".into(),
+            text: "pack: k\nrules:\n  - id: k\n    title: k\n    category: absolute-terms\n    severity: error\n    law: [x]\n    message: m\n    help: h\n    match: { keywords: [最好] }\n    examples: { flag: [\"«最好»\"], pass: [\"好\"] }\n".into(),
+        }])
+        .unwrap();
+        let keywords_only = Engine::new(Arc::new(set)).unwrap();
+        let (_, replanned) = adapt(keywords_only, &[&input], &prefetched, &load, policy(0));
+        assert!(!replanned);
+        assert_eq!(loads.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn the_head_of_a_text_ends_on_a_character() {
+        assert_eq!(head("平台品牌", 4), "平台");
+        assert_eq!(head("平台品牌", 6), "平台");
+        assert_eq!(head("平台", 100), "平台");
+        assert_eq!(head("", 3), "");
     }
 }

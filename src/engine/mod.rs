@@ -163,6 +163,11 @@ impl Engine {
         })
     }
 
+    /// True when some regex is gated by literals: only then do the input's word rates change a plan.
+    pub fn gates_regexes(&self) -> bool {
+        !self.regexes.literals().is_empty()
+    }
+
     /// What to count in a sample of the input to plan the regex gates by its own word rates; `None` when no
     /// regex is gated.
     pub fn census(&self) -> Option<census::Census> {
