@@ -179,8 +179,12 @@ impl Engine {
     /// the keyword pass looking for the literals of those plans. It finds what `self` finds; the regexes
     /// compiled so far are shared.
     pub fn replanned(&self, observed: &census::Observed) -> Result<Engine, RuleError> {
-        let regexes = self.regexes.replanned(observed);
-        let keywords = KeywordIndex::with_literals(&self.rules.rules, regexes.literals())?;
+        // As in `new`, the rules' phrases are collected while the regexes are planned.
+        let (regexes, phrases) = rayon::join(
+            || self.regexes.replanned(observed),
+            || RulePhrases::new(&self.rules.rules),
+        );
+        let keywords = KeywordIndex::from_phrases(phrases, regexes.literals())?;
         Ok(Engine {
             rules: Arc::clone(&self.rules),
             keywords,
