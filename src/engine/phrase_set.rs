@@ -17,12 +17,19 @@
 /// that begin no phrase pass it.
 const FILTER_BITS: u32 = 17;
 
+/// Ranges of at most this many phrases are compared one by one, eight bytes at a time, rather than narrowed
+/// byte by byte with binary searches: -0.95% instructions on 45 MB of the benchmark tree, against -0.5% with
+/// 4 and -0.6% with 16 (issue 6).
+const SMALL_RANGE: usize = 8;
+
 /// A set of distinct, non-empty phrases, each with the caller's id.
 #[derive(Clone, Default)]
 pub struct PhraseSet {
     /// The phrases' bytes, concatenated in sorted order; phrase `i` is `bytes[offsets[i]..offsets[i + 1]]`.
     bytes: Vec<u8>,
     offsets: Vec<u32>,
+    /// The first eight bytes of each sorted phrase (zero-padded), for [`PhraseSet::begins`].
+    heads: Vec<u64>,
     /// The caller's id of each sorted phrase.
     ids: Vec<u32>,
     /// Bloom filter of the (first, second) character pairs of the phrases of two characters or more.
@@ -194,6 +201,19 @@ fn char_of(word: u32) -> (u32, usize) {
     }
 }
 
+/// The first eight bytes of `bytes` as a little-endian number, zero-padded.
+#[inline]
+fn head8(bytes: &[u8]) -> u64 {
+    match bytes.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        Some(b) => u64::from_le_bytes(b),
+        None => {
+            let mut b = [0u8; 8];
+            b[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(b)
+        }
+    }
+}
+
 /// [`char_of`] the character starting at `pos` of valid UTF-8 (`pos` < `bytes.len()`), near the end too.
 #[inline]
 fn char_at(bytes: &[u8], pos: usize) -> (u32, usize) {
@@ -225,6 +245,7 @@ impl PhraseSet {
         let mut set = PhraseSet {
             bytes: Vec::with_capacity(sorted.iter().map(|(p, _)| p.len()).sum()),
             offsets: Vec::with_capacity(sorted.len() + 1),
+            heads: Vec::with_capacity(sorted.len()),
             ids: Vec::with_capacity(sorted.len()),
             pairs: Filter::default(),
             groups: KeyTable::default(),
@@ -237,6 +258,7 @@ impl PhraseSet {
         for (i, &(phrase, id)) in sorted.iter().enumerate() {
             set.bytes.extend_from_slice(phrase.as_bytes());
             set.offsets.push(set.bytes.len() as u32);
+            set.heads.push(head8(phrase.as_bytes()));
             set.ids.push(id);
             let (a, first_len) = char_at(phrase.as_bytes(), 0);
             if first_len == phrase.len() {
@@ -266,6 +288,19 @@ impl PhraseSet {
     /// True when the set holds no phrase.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// True when `rest` begins with phrase `i`, whose first eight bytes `rest8` is compared with first
+    /// (`head8` of `rest`): most candidates differ there, and a comparison of two numbers costs no call to
+    /// `memcmp` (issue 6).
+    #[inline]
+    fn begins(&self, i: usize, rest: &[u8], rest8: u64) -> bool {
+        let p = self.phrase(i);
+        let mask = match p.len() {
+            n if n >= 8 => u64::MAX,
+            n => (1u64 << (8 * n)) - 1,
+        };
+        rest8 & mask == self.heads[i] && (p.len() <= 8 || rest.starts_with(p))
     }
 
     fn phrase(&self, i: usize) -> &[u8] {
@@ -375,10 +410,13 @@ impl PhraseSet {
         mut found: impl FnMut(usize, usize),
     ) {
         loop {
-            if hi - lo == 1 {
-                let p = self.phrase(lo);
-                if rest.starts_with(p) {
-                    found(lo, p.len());
+            if hi - lo <= SMALL_RANGE {
+                // Sorted, the phrases that `rest` begins with come shortest first.
+                let rest8 = head8(rest);
+                for i in lo..hi {
+                    if self.begins(i, rest, rest8) {
+                        found(i, self.phrase(i).len());
+                    }
                 }
                 return;
             }
