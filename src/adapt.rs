@@ -159,38 +159,27 @@ mod tests {
             sample_bytes: 10 * TEXT.len() as u64 * 10,
         };
         let per_input = 10 * TEXT.len() as u64;
+        let run = |prefetched: &Prefetched, min_input_bytes| {
+            adapt(
+                default_engine(),
+                &refs,
+                prefetched,
+                &load,
+                policy(min_input_bytes),
+            )
+            .1
+        };
         // Estimated 40 inputs of `per_input` bytes: below the threshold only the probes are loaded.
         let prefetched = Prefetched::default();
-        let (_, replanned) = adapt(
-            default_engine(),
-            &refs,
-            &prefetched,
-            &load,
-            policy(per_input * 40 + 1),
-        );
-        assert!(!replanned);
+        assert!(!run(&prefetched, per_input * 40 + 1));
         assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (4, 4));
         // At the threshold the sample is loaded too (11 inputs hold the sample's bytes), and counted.
         let prefetched = Prefetched::default();
         loads.store(0, Ordering::Relaxed);
-        let (_, replanned) = adapt(
-            default_engine(),
-            &refs,
-            &prefetched,
-            &load,
-            policy(per_input * 40),
-        );
-        assert!(replanned);
+        assert!(run(&prefetched, per_input * 40));
         assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (11, 11));
         // Inputs already loaded are taken, not loaded again.
-        let (_, replanned) = adapt(
-            default_engine(),
-            &refs,
-            &prefetched,
-            &load,
-            policy(per_input * 40),
-        );
-        assert!(replanned);
+        assert!(run(&prefetched, per_input * 40));
         assert_eq!((loads.load(Ordering::Relaxed), prefetched.len()), (11, 11));
     }
 

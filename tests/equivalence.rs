@@ -39,16 +39,21 @@ const PIECES: &[&str] = &[
     "第一次来直播间",
 ];
 
-fn corpus(seed: u64, bytes: usize) -> String {
+/// At least `bytes` of text, each piece chosen by `pick` from the next number of a xorshift sequence.
+fn generated(seed: u64, bytes: usize, pick: impl Fn(u64) -> &'static str) -> String {
     let mut x = seed;
     let mut s = String::with_capacity(bytes + 64);
     while s.len() < bytes {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        s.push_str(PIECES[(x % PIECES.len() as u64) as usize]);
+        s.push_str(pick(x));
     }
     s
+}
+
+fn corpus(seed: u64, bytes: usize) -> String {
+    generated(seed, bytes, |x| PIECES[(x % PIECES.len() as u64) as usize])
 }
 
 const PACK: &str = r#"pack: eq
@@ -239,16 +244,10 @@ const COMMERCE: &[&str] = &[
 ];
 
 fn commerce(seed: u64, bytes: usize) -> String {
-    let mut x = seed;
-    let mut s = String::with_capacity(bytes + 64);
-    while s.len() < bytes {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+    generated(seed, bytes, |x| {
         let pieces = if x % 3 == 0 { PIECES } else { COMMERCE };
-        s.push_str(pieces[((x >> 8) % pieces.len() as u64) as usize]);
-    }
-    s
+        pieces[((x >> 8) % pieces.len() as u64) as usize]
+    })
 }
 
 #[test]

@@ -330,21 +330,12 @@ pub struct RegexIndex {
     rule_of: Vec<u32>,
     /// Patterns (indices into `patterns`) searched with a DFA of their own where their sentences allow.
     ungated: Arc<Vec<usize>>,
-    /// Where the ungated patterns run: only the sentences that hold one of their required words; the whole
-    /// text when `None`.
-    sentences: Option<Arc<Sentences>>,
-    /// The literals of the gated patterns, if any.
-    anchors: Option<Arc<Anchors>>,
+    /// The gates, as planned.
+    gates: Gates,
     /// Per pattern, its own anchored regex, compiled the first time one of its literals occurs. Boxed: a
     /// regex with its DFAs and caches takes kilobytes, and a list of them all, mostly never compiled, took a
     /// megabyte to set up (issue 6).
     gated: Arc<Vec<Compiled<AnchoredRegex>>>,
-    /// The gate groups of all gated patterns (one per branch of a top-level alternation).
-    groups: Vec<Group>,
-    /// Per pattern, its groups (empty for the patterns of the DFA).
-    groups_of: Vec<std::ops::Range<u32>>,
-    /// Number of buckets of literal occurrences over all groups.
-    buckets: usize,
     /// Per pattern, its longest match in bytes (capped): how far after a start its arms can stand.
     reach: Vec<usize>,
     /// Per ungated pattern, its DFAs once compiled (boxed, as `gated`).
@@ -435,11 +426,18 @@ impl SentenceBounds {
 }
 
 /// The parts of an index that follow from the gates' plans.
+#[derive(Clone)]
 struct Gates {
+    /// The literals of the gated patterns, if any.
     anchors: Option<Arc<Anchors>>,
+    /// Where the ungated patterns run: only the sentences that hold one of their required words; the whole
+    /// text when `None`.
     sentences: Option<Arc<Sentences>>,
+    /// The gate groups of all gated patterns (one per branch of a top-level alternation).
     groups: Vec<Group>,
+    /// Per pattern, its groups (empty for the patterns of the DFA).
     groups_of: Vec<std::ops::Range<u32>>,
+    /// Number of buckets of literal occurrences over all groups.
     buckets: usize,
 }
 
@@ -806,25 +804,15 @@ impl RegexIndex {
                 }
             }
         }
-        let Gates {
-            anchors,
-            sentences,
-            groups,
-            groups_of,
-            buckets,
-        } = Gates::new(plans, &reach, &bounds.barriers, bounds.words(None));
+        let gates = Gates::new(plans, &reach, &bounds.barriers, bounds.words(None));
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
         let compiled = (0..ungated.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
             patterns: Arc::new(patterns),
             rule_of,
             ungated: Arc::new(ungated),
-            sentences,
-            anchors,
+            gates,
             gated: Arc::new(gated),
-            groups,
-            groups_of,
-            buckets,
             reach,
             compiled: Arc::new(compiled),
             max_len,
@@ -861,24 +849,13 @@ impl RegexIndex {
                 None => plans.push(None),
             }
         }
-        let Gates {
-            anchors,
-            sentences,
-            groups,
-            groups_of,
-            buckets,
-        } = Gates::new(
-            plans,
-            &self.reach,
-            &self.bounds.barriers,
-            self.bounds.words(Some(observed)),
-        );
         RegexIndex {
-            anchors,
-            sentences,
-            groups,
-            groups_of,
-            buckets,
+            gates: Gates::new(
+                plans,
+                &self.reach,
+                &self.bounds.barriers,
+                self.bounds.words(Some(observed)),
+            ),
             ..self.clone()
         }
     }
@@ -910,7 +887,7 @@ impl RegexIndex {
     /// Appends every match of every pattern of an active rule: for each end offset, the leftmost start.
     pub fn scan(&self, text: &str, active: &[bool], out: &mut Vec<Hit>) -> Result<(), String> {
         let mut found = Vec::new();
-        if let Some(anchors) = &self.anchors {
+        if let Some(anchors) = &self.gates.anchors {
             let set = anchors.set.get_or_init(|| {
                 PhraseSet::new(
                     anchors
@@ -928,7 +905,7 @@ impl RegexIndex {
     /// The literals that trigger and arm the gated regexes, in the order of the ids
     /// [`RegexIndex::scan_found`] takes.
     pub fn literals(&self) -> &[String] {
-        self.anchors.as_ref().map_or(&[], |a| &a.literals)
+        self.gates.anchors.as_ref().map_or(&[], |a| &a.literals)
     }
 
     /// [`RegexIndex::scan`], given every occurrence of its [`literals`](RegexIndex::literals) in `text` as
@@ -949,7 +926,7 @@ impl RegexIndex {
         let mut whole: Vec<u32> = Vec::new();
         let mut words: Vec<(u32, usize)> = Vec::new();
         if !text.is_empty() {
-            match &self.sentences {
+            match &self.gates.sentences {
                 None => {
                     whole.extend((0..self.ungated.len() as u32).filter(|&u| is_active(u as usize)))
                 }
@@ -974,7 +951,7 @@ impl RegexIndex {
         for &u in &whole {
             self.scan_ungated(u as usize, text, 0..text.len(), out)?;
         }
-        let Some(sentences) = &self.sentences else {
+        let Some(sentences) = &self.gates.sentences else {
             return Ok(());
         };
         let mut done = (u32::MAX, 0);
@@ -1023,7 +1000,7 @@ impl RegexIndex {
         ungated: &[u32],
         out: &mut Vec<Hit>,
     ) -> Result<(), String> {
-        let Some(anchors) = &self.anchors else {
+        let Some(anchors) = &self.gates.anchors else {
             self.compile_reached(&[], ungated);
             return Ok(());
         };
@@ -1035,8 +1012,8 @@ impl RegexIndex {
             for b in buckets.iter_mut() {
                 b.clear();
             }
-            if buckets.len() < self.buckets {
-                buckets.resize_with(self.buckets, Vec::new);
+            if buckets.len() < self.gates.buckets {
+                buckets.resize_with(self.gates.buckets, Vec::new);
             }
             // Occurrences of inactive rules' literals are collected too and skipped per pattern below.
             for &(literal, start) in found {
@@ -1068,12 +1045,12 @@ impl RegexIndex {
     ) {
         let mut starts: Vec<usize> = Vec::new();
         let mut armed: Vec<usize> = Vec::new();
-        for (p, groups) in self.groups_of.iter().enumerate() {
+        for (p, groups) in self.gates.groups_of.iter().enumerate() {
             if groups.is_empty() || !active[self.rule_of[p] as usize] {
                 continue;
             }
             armed.clear();
-            for group in &self.groups[groups.start as usize..groups.end as usize] {
+            for group in &self.gates.groups[groups.start as usize..groups.end as usize] {
                 let first = group.bucket as usize;
                 if buckets[first].is_empty() {
                     continue;
@@ -1680,7 +1657,7 @@ rules:
             vec![1],
             "the digit-led pattern has no finite prefix"
         );
-        assert!(idx.anchors.is_some());
+        assert!(idx.gates.anchors.is_some());
         let text = "这款茶降血糖特别管用,10天见效";
         let mut hits = Vec::new();
         idx.scan(text, &[true], &mut hits).unwrap();
@@ -1738,7 +1715,7 @@ rules:
 
     /// How the first group of a one-pattern index is triggered: start, arms, checks.
     fn mode(idx: &RegexIndex) -> (&'static str, u8, usize) {
-        let g = &idx.groups[0];
+        let g = &idx.gates.groups[0];
         let m = match g.start {
             Start::AtTrigger => "prefix",
             Start::FirstChars(..) => "window",
@@ -1947,7 +1924,11 @@ rules:
         let text = random_text(&pieces, 11, 8000);
         let limited = index_of(&patterns);
         assert_eq!(limited.ungated.len(), 4, "none is gated");
-        let sentences = limited.sentences.as_ref().expect("limited to sentences");
+        let sentences = limited
+            .gates
+            .sentences
+            .as_ref()
+            .expect("limited to sentences");
         let barriers: Vec<Vec<u8>> = ["。", "!", "?", ";", ","]
             .iter()
             .map(|b| b.as_bytes().to_vec())
@@ -1955,7 +1936,7 @@ rules:
         assert_eq!(sentences.encoded, barriers);
         assert_eq!(sentences.whole, vec![3]);
         let mut whole = limited.clone();
-        whole.sentences = None;
+        whole.gates.sentences = None;
         let (mut a, mut b) = (Vec::new(), Vec::new());
         limited.scan(&text, &[true], &mut a).unwrap();
         whole.scan(&text, &[true], &mut b).unwrap();
