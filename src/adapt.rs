@@ -67,7 +67,7 @@ pub fn adapt(
             return (engine, false);
         }
     }
-    let fetch = |input: &Input| prefetched.take(&input.path).unwrap_or_else(|| load(input));
+    let fetch = |input: &Input| prefetched.take_or_load(input, load);
     let size = |loaded: &Result<Loaded, InputError>| match loaded {
         Ok(Loaded::Doc(doc)) => doc.text.as_str().len() as u64,
         _ => 0,
@@ -83,10 +83,12 @@ pub fn adapt(
         let wanted = (policy.sample_bytes / per_input.max(1)) as usize + 1;
         let more = wanted.clamp(probes, inputs.len());
         loaded.par_extend(inputs[probes..more].par_iter().map(|&i| (i, fetch(i))));
+        // The sample's bytes shared among the inputs loaded: a few big ones are counted on their starts.
+        let each = policy.sample_bytes.div_ceil(loaded.len() as u64);
         let counts = loaded
             .par_iter()
             .map(|(_, l)| match l {
-                Ok(Loaded::Doc(doc)) => census.count(head(doc.text.as_str(), policy.sample_bytes)),
+                Ok(Loaded::Doc(doc)) => census.count(head(doc.text.as_str(), each)),
                 _ => Counts::default(),
             })
             .reduce(Counts::default, |mut a, b| {

@@ -381,7 +381,7 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
             })
             .collect();
         out.par_extend(doc_inputs.par_iter().map(|input| {
-            let loaded = prefetched.take(&input.path).unwrap_or_else(|| load(input));
+            let loaded = prefetched.take_or_load(input, load);
             scan_one(
                 &engine,
                 &xcheck,

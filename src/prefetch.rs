@@ -32,6 +32,15 @@ impl Prefetched {
             .remove(path)
     }
 
+    /// The input loaded ahead, or else loaded now with `load`.
+    pub fn take_or_load(
+        &self,
+        input: &Input,
+        load: impl FnOnce(&Input) -> Result<Loaded, InputError>,
+    ) -> Result<Loaded, InputError> {
+        self.take(&input.path).unwrap_or_else(|| load(input))
+    }
+
     /// Holds `loaded` for the scan to take: an input loaded early for another reason (a census of the
     /// first inputs, adapt.rs) is not loaded again.
     pub fn put(&self, path: PathBuf, loaded: Result<Loaded, InputError>) {
@@ -115,7 +124,9 @@ mod tests {
         assert_eq!(got.len(), 1);
         got.put(PathBuf::from("a.txt"), skipped(&inputs[0]));
         assert_eq!(got.len(), 2);
-        assert!(got.take(&PathBuf::from("a.txt")).is_some());
+        let not_loaded = |_: &Input| -> Result<Loaded, InputError> { panic!("a.txt is held") };
+        assert!(got.take_or_load(&inputs[0], not_loaded).is_ok());
+        assert!(got.take(&PathBuf::from("a.txt")).is_none());
     }
 
     #[test]

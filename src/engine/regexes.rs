@@ -407,7 +407,6 @@ impl SentenceBounds {
     /// words of commerce talk (卖, 拍, 抢), and a bound of whole sentences by them took 6% more instructions
     /// on the benchmark tree than 万 or 亿 (issue 6). Rates `observed` in the input have no such bias.
     fn words(&self, observed: Option<&Observed>) -> Vec<Option<Vec<String>>> {
-        let rate = |set: &Vec<String>| observed.map_or(0.0, |o| o.set_rate(set, set_rate(set)));
         self.branches
             .iter()
             .map(|branches| {
@@ -415,7 +414,10 @@ impl SentenceBounds {
                 for sets in branches.as_ref()? {
                     let rarest = match observed {
                         None => sets.iter().max_by_key(|w| rarity(w)),
-                        Some(_) => sets.iter().min_by(|a, b| rate(a).total_cmp(&rate(b))),
+                        Some(o) => {
+                            let rate = |set: &Vec<String>| o.set_rate(set, set_rate(set));
+                            sets.iter().min_by(|a, b| rate(a).total_cmp(&rate(b)))
+                        }
                     }?;
                     words.extend(rarest.iter().cloned());
                 }
