@@ -41,9 +41,17 @@ if [ -n "$BASE" ]; then
 fi
 
 for b in "${bins[@]}"; do
+  # livelint exits 1 when it finds something, which a profile of a corpus full of violations expects; 2 is a
+  # usage, rules or input error, and a profile of that run would measure the error.
+  status=0
   # shellcheck disable=SC2086
   valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$OUT/$b.cg" \
-    "$OUT/livelint-$b" $ARGS >"$OUT/$b.out" 2>"$OUT/$b.err" || true
+    "$OUT/livelint-$b" $ARGS >"$OUT/$b.out" 2>"$OUT/$b.err" || status=$?
+  if [ "$status" -gt 1 ]; then
+    echo "livelint-$b $ARGS exited with $status:" >&2
+    tail -5 "$OUT/$b.err" >&2
+    exit 2
+  fi
 done
 
 python3 - "$OUT" "$TOP" "${bins[@]}" <<'EOF'
