@@ -651,21 +651,48 @@ impl Ungated {
     }
 
     /// [`Ungated::find_all`] with the lazy DFAs, compiled now if they are not yet.
+    ///
+    /// Most sentences given to a pattern hold none of its matches. Whether one does is asked first with the
+    /// DFA's plain search, which stops at the first match and steps faster than the overlapping one (a fifth
+    /// of the instructions a byte); only a span with a match is searched for all of them (issue 6: -4.9%
+    /// instructions on the benchmark tree).
     fn find_all_lazy(
+        &self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        found: impl FnMut(usize, usize),
+    ) -> Result<(), String> {
+        let (fwd, fwd_caches) = self.fwd_dfa()?;
+        let input = Input::new(text).range(span.clone());
+        let any = fwd
+            .try_search_fwd(&mut fwd_caches.get(), &input.earliest(true))
+            .map_err(|e| e.to_string())?;
+        if any.is_none() {
+            return Ok(());
+        }
+        self.find_all_overlapping(text, span, found)
+    }
+
+    /// The forward lazy DFA, compiled now if it is not yet.
+    fn fwd_dfa(&self) -> Result<&WithCaches, String> {
+        self.fwd
+            .get_or_init(|| lazy_dfa(&self.pattern, false, FWD_CACHE_CAPACITY))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// [`Ungated::find_all_lazy`] without asking first whether `span` holds a match.
+    fn find_all_overlapping(
         &self,
         text: &str,
         span: std::ops::Range<usize>,
         mut found: impl FnMut(usize, usize),
     ) -> Result<(), String> {
-        let (fwd, fwd_caches) = self
-            .fwd
-            .get_or_init(|| lazy_dfa(&self.pattern, false, FWD_CACHE_CAPACITY))
-            .as_ref()
-            .map_err(Clone::clone)?;
+        let (fwd, fwd_caches) = self.fwd_dfa()?;
         let mut fcache = fwd_caches.get();
-        let mut state = OverlappingState::start();
         let first = span.start;
         let input = Input::new(text).range(span);
+        let mut state = OverlappingState::start();
         loop {
             fwd.try_search_overlapping_fwd(&mut fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
@@ -1558,6 +1585,41 @@ mod tests {
             "{patterns} patterns with embedded ungated DFAs"
         );
         assert!(matches > 30, "{matches} matches");
+    }
+
+    /// Asking first whether a sentence holds a match of an ungated pattern leaves out only sentences without
+    /// one: on each line of the corpus, every ungated pattern of the default packs finds what the overlapping
+    /// search alone finds.
+    #[test]
+    fn the_first_match_check_drops_only_sentences_without_a_match() {
+        let text = corpus();
+        let set = crate::rules::RuleSet::from_sources(&crate::rules::pack::embedded()).unwrap();
+        let index = RegexIndex::new(&set.rules).unwrap();
+        assert!(index.ungated.len() >= 10, "{} ungated", index.ungated.len());
+        let (mut with, mut without) = (0, 0);
+        for &p in index.ungated.iter() {
+            let re = Ungated::new(&index.patterns[p]).unwrap();
+            let mut at = 0;
+            for line in text.split_inclusive('\n') {
+                let span = at..at + line.len();
+                let (mut want, mut got) = (Vec::new(), Vec::new());
+                re.find_all_overlapping(&text, span.clone(), |s, e| want.push((s, e)))
+                    .unwrap();
+                re.find_all_lazy(&text, span, |s, e| got.push((s, e)))
+                    .unwrap();
+                assert_eq!(got, want, "{} on {line:?}", index.patterns[p]);
+                if want.is_empty() {
+                    without += 1;
+                } else {
+                    with += 1;
+                }
+                at += line.len();
+            }
+        }
+        assert!(
+            with > 30 && without > 1000,
+            "{with} lines with matches, {without} without"
+        );
     }
 
     /// The DFAs built with livelint stand in for the lazy DFAs compiled at run time: on the corpus, both find
