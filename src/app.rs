@@ -532,13 +532,37 @@ fn write_report(
                 .map_err(out_err)
         }
         None => {
-            let mut w = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-            report::render(report, format, opts, &mut w)
-                .and_then(|()| w.flush())
-                .or_else(ignore_broken_pipe)
-                .map_err(out_err)
+            let written = match raw_stdout() {
+                Some(file) => {
+                    let mut w = io::BufWriter::with_capacity(1 << 16, file);
+                    report::render(report, format, opts, &mut w).and_then(|()| w.flush())
+                }
+                None => {
+                    let mut w = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+                    report::render(report, format, opts, &mut w).and_then(|()| w.flush())
+                }
+            };
+            written.or_else(ignore_broken_pipe).map_err(out_err)
         }
     }
+}
+
+/// Standard output as a file of its own, bypassing std's handle: that one is line-buffered whatever it is
+/// connected to, and searches every write for its last newline, which on the 44 MB JSON report of the
+/// benchmark tree (one line) was a byte-by-byte scan of all of it on the thread that writes (issue 6).
+/// `None` where the descriptor cannot be duplicated; std's handle is used then.
+#[cfg(unix)]
+fn raw_stdout() -> Option<std::fs::File> {
+    use std::os::fd::AsFd;
+    // Whatever std holds goes out first, so the report follows it.
+    io::stdout().flush().ok()?;
+    let fd = io::stdout().as_fd().try_clone_to_owned().ok()?;
+    Some(std::fs::File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn raw_stdout() -> Option<std::fs::File> {
+    None
 }
 
 /// `livelint check | head` must not end in an error.

@@ -182,6 +182,42 @@ fn output_is_identical_whatever_the_number_of_jobs() {
     assert_eq!(one, run("4"));
 }
 
+/// A reader that stops early (`livelint check | head`) ends the run quietly, with the exit code of the
+/// findings: a closed pipe is no error of livelint's.
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    use std::io::Read;
+    use std::process::{Command as Process, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("long.txt");
+    // About 20 MB of JSON: far more than a pipe holds, so the report is still being written when it closes.
+    std::fs::write(&script, "全网最低价，家人们快抢！\n".repeat(50_000)).unwrap();
+    let mut child = Process::new(env!("CARGO_BIN_EXE_livelint"))
+        .args(["check", "--format", "json"])
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut head).unwrap();
+    assert!(head.starts_with(b"{\"version\":1,\"findings\":["));
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn stdin_is_read_with_dash_and_named() {
     let out = livelint()
