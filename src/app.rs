@@ -526,25 +526,27 @@ fn write_report(
     match output {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(out_err)?;
-            let mut w = io::BufWriter::with_capacity(1 << 16, file);
-            report::render(report, format, opts, &mut w)
-                .and_then(|()| w.flush())
-                .map_err(out_err)
+            render_buffered(report, format, opts, file).map_err(out_err)
         }
         None => {
             let written = match raw_stdout() {
-                Some(file) => {
-                    let mut w = io::BufWriter::with_capacity(1 << 16, file);
-                    report::render(report, format, opts, &mut w).and_then(|()| w.flush())
-                }
-                None => {
-                    let mut w = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-                    report::render(report, format, opts, &mut w).and_then(|()| w.flush())
-                }
+                Some(file) => render_buffered(report, format, opts, file),
+                None => render_buffered(report, format, opts, io::stdout().lock()),
             };
             written.or_else(ignore_broken_pipe).map_err(out_err)
         }
     }
+}
+
+/// Renders the report into `out` through a 64 KB buffer, flushed at the end.
+fn render_buffered(
+    report: &Report,
+    format: Format,
+    opts: RenderOptions,
+    out: impl Write,
+) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(1 << 16, out);
+    report::render(report, format, opts, &mut w).and_then(|()| w.flush())
 }
 
 /// Standard output as a file of its own, bypassing std's handle: that one is line-buffered whatever it is

@@ -227,6 +227,18 @@ fn char_of(word: u32) -> (u32, usize) {
     }
 }
 
+/// [`char_at`] as the walk needs it: one load and a mask while four bytes are left, padded near the end.
+#[inline(always)]
+fn char_at_fast(bytes: &[u8], pos: usize) -> (u32, usize) {
+    match bytes
+        .get(pos..pos + 4)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+    {
+        Some(word) => char_of(u32::from_le_bytes(word)),
+        None => char_at(bytes, pos),
+    }
+}
+
 /// The first eight bytes of `bytes` as a little-endian number, zero-padded.
 #[inline]
 fn head8(bytes: &[u8]) -> u64 {
@@ -387,13 +399,7 @@ impl PhraseSet {
         let mut pos = first_len;
         // While four bytes are left, a character is one load and a mask; the last few are padded first.
         while pos < bytes.len() {
-            let (c, len) = match bytes
-                .get(pos..pos + 4)
-                .and_then(|w| <[u8; 4]>::try_from(w).ok())
-            {
-                Some(word) => char_of(u32::from_le_bytes(word)),
-                None => char_at(bytes, pos),
-            };
+            let (c, len) = char_at_fast(bytes, pos);
             let key = pair_key(prev, c);
             if self.pairs.has(key) {
                 self.pair_at(key, bytes, prev_pos, pos + len - prev_pos, found);
@@ -423,13 +429,10 @@ impl PhraseSet {
         if slot.next != u64::MAX {
             // The character after the pair (0 past the end, which follows no pair).
             let after = at + depth;
-            let c = match bytes
-                .get(after..after + 4)
-                .and_then(|w| <[u8; 4]>::try_from(w).ok())
-            {
-                Some(word) => char_of(u32::from_le_bytes(word)).0,
-                None if after < bytes.len() => char_at(bytes, after).0,
-                None => 0,
+            let c = if after < bytes.len() {
+                char_at_fast(bytes, after).0
+            } else {
+                0
             };
             if slot.next & next_bit(c) == 0 {
                 return;

@@ -663,14 +663,15 @@ impl Ungated {
         found: impl FnMut(usize, usize),
     ) -> Result<(), String> {
         let (fwd, fwd_caches) = self.fwd_dfa()?;
+        let mut fcache = fwd_caches.get();
         let input = Input::new(text).range(span.clone());
         let any = fwd
-            .try_search_fwd(&mut fwd_caches.get(), &input.earliest(true))
+            .try_search_fwd(&mut fcache, &input.earliest(true))
             .map_err(|e| e.to_string())?;
         if any.is_none() {
             return Ok(());
         }
-        self.find_all_overlapping(text, span, found)
+        self.find_all_overlapping(&mut fcache, text, span, found)
     }
 
     /// The forward lazy DFA, compiled now if it is not yet.
@@ -681,20 +682,21 @@ impl Ungated {
             .map_err(Clone::clone)
     }
 
-    /// [`Ungated::find_all_lazy`] without asking first whether `span` holds a match.
+    /// [`Ungated::find_all_lazy`] without asking first whether `span` holds a match, with a cache of the
+    /// forward DFA taken by the caller.
     fn find_all_overlapping(
         &self,
+        fcache: &mut Cache,
         text: &str,
         span: std::ops::Range<usize>,
         mut found: impl FnMut(usize, usize),
     ) -> Result<(), String> {
-        let (fwd, fwd_caches) = self.fwd_dfa()?;
-        let mut fcache = fwd_caches.get();
+        let (fwd, _) = self.fwd_dfa()?;
         let first = span.start;
         let input = Input::new(text).range(span);
         let mut state = OverlappingState::start();
         loop {
-            fwd.try_search_overlapping_fwd(&mut fcache, &input, &mut state)
+            fwd.try_search_overlapping_fwd(fcache, &input, &mut state)
                 .map_err(|e| e.to_string())?;
             let Some(hm) = state.get_match() else { break };
             let end = hm.offset();
@@ -1603,7 +1605,8 @@ mod tests {
             for line in text.split_inclusive('\n') {
                 let span = at..at + line.len();
                 let (mut want, mut got) = (Vec::new(), Vec::new());
-                re.find_all_overlapping(&text, span.clone(), |s, e| want.push((s, e)))
+                let mut cache = re.fwd_dfa().unwrap().1.get();
+                re.find_all_overlapping(&mut cache, &text, span.clone(), |s, e| want.push((s, e)))
                     .unwrap();
                 re.find_all_lazy(&text, span, |s, e| got.push((s, e)))
                     .unwrap();
