@@ -116,9 +116,25 @@ struct Sentences {
     of_literal: Vec<Vec<u32>>,
     /// Ungated patterns (indices into `ungated`) that some match could hold without any word.
     whole: Vec<u32>,
+    /// Per ungated pattern, per branch, the required sets a sentence must hold a word of each of: those besides
+    /// the one that bounds the sentences, or all of them when the pattern has several branches (empty for the
+    /// patterns of `whole`).
+    others: Vec<Vec<OtherSets>>,
 }
 
 impl Sentences {
+    /// Whether `sentence` holds a word of every required set of some branch of ungated pattern `u`, as each
+    /// of the branch's matches does (a one-branch pattern's bounding set holds by construction). One set bounds the sentences; most sentences around its words lack
+    /// another (issue 6: on the benchmark tree 71,653 sentences hold 万 or 亿 and none a match of
+    /// `(已经|...)[^,。!?;]{0,8}(卖|售|...)...(万|亿)`, whose DFA stepped through all 7.2 MB of them).
+    fn holds(&self, u: usize, sentence: &[u8]) -> bool {
+        let branches = &self.others[u];
+        branches.is_empty()
+            || branches
+                .iter()
+                .any(|sets| sets.iter().all(|set| set.in_text(sentence)))
+    }
+
     /// The sentence around byte `q` (a character start) of valid UTF-8: from the end of the barrier before
     /// it to the start of the barrier after it, or the ends of the text. Found with `memchr` from the barriers'
     /// last bytes rather than character by character: there are a hundred thousand such lookups on the
@@ -399,29 +415,79 @@ struct SentenceBounds {
     branches: Vec<Option<Vec<Vec<Vec<String>>>>>,
 }
 
+/// Per ungated pattern, what bounds its sentences: the words of the rarest required set of each branch, and
+/// per branch the sets of which a sentence must hold a word each ([`Sentences::holds`]).
+/// `None` when the pattern runs on the whole text.
+type Bounded = Vec<Option<(Vec<String>, Vec<OtherSets>)>>;
+
+/// A branch's required sets that a sentence is checked for.
+type OtherSets = Vec<WordSet>;
+
+/// A set of words a sentence is searched for, with a SIMD searcher of them built at its first search: a
+/// sentence is about a hundred bytes, and searching it once for any of six words took a sixth of the
+/// instructions of searching it for each.
+#[derive(Debug)]
+struct WordSet {
+    words: Vec<String>,
+    searcher: OnceLock<Option<aho_corasick::packed::Searcher>>,
+}
+
+impl WordSet {
+    fn new(words: Vec<String>) -> WordSet {
+        WordSet {
+            words,
+            searcher: OnceLock::new(),
+        }
+    }
+
+    /// Whether `hay` holds one of the words.
+    fn in_text(&self, hay: &[u8]) -> bool {
+        match self
+            .searcher
+            .get_or_init(|| aho_corasick::packed::Searcher::new(self.words.iter()))
+        {
+            Some(s) => s.find(hay).is_some(),
+            None => self.words.iter().any(|w| holds_word(hay, w.as_bytes())),
+        }
+    }
+}
+
 impl SentenceBounds {
-    /// Per ungated pattern, the words that bound its sentences: the rarest required set of each branch
-    /// (`None` when it runs on the whole text).
+    /// Per ungated pattern, the words that bound its sentences: the rarest required set of each branch, and
+    /// the sets its sentences are checked for (`None` when it runs on the whole text).
     ///
     /// By the table's rates, "rarest" goes by character count, not by rate: general-text rates underrate the
     /// words of commerce talk (卖, 拍, 抢), and a bound of whole sentences by them took 6% more instructions
     /// on the benchmark tree than 万 or 亿 (issue 6). Rates `observed` in the input have no such bias.
-    fn words(&self, observed: Option<&Observed>) -> Vec<Option<Vec<String>>> {
+    fn bound(&self, observed: Option<&Observed>) -> Bounded {
         self.branches
             .iter()
             .map(|branches| {
                 let mut words = Vec::new();
-                for sets in branches.as_ref()? {
+                let mut others = Vec::new();
+                let branches = branches.as_ref()?;
+                for sets in branches {
                     let rarest = match observed {
-                        None => sets.iter().max_by_key(|w| rarity(w)),
+                        None => sets.iter().enumerate().max_by_key(|(_, w)| rarity(w)),
                         Some(o) => {
                             let rate = |set: &Vec<String>| o.set_rate(set, set_rate(set));
-                            sets.iter().min_by(|a, b| rate(a).total_cmp(&rate(b)))
+                            sets.iter()
+                                .enumerate()
+                                .min_by(|a, b| rate(a.1).total_cmp(&rate(b.1)))
                         }
-                    }?;
-                    words.extend(rarest.iter().cloned());
+                    }?
+                    .0;
+                    words.extend(sets[rarest].iter().cloned());
+                    // A sentence around a word of one branch need not hold the bounding words of another.
+                    others.push(
+                        sets.iter()
+                            .enumerate()
+                            .filter(|&(i, _)| i != rarest || branches.len() > 1)
+                            .map(|(_, set)| WordSet::new(set.clone()))
+                            .collect(),
+                    );
                 }
-                Some(words)
+                Some((words, others))
             })
             .collect()
     }
@@ -451,7 +517,7 @@ impl Gates {
         plans: Vec<Option<Vec<Plan>>>,
         reach: &[usize],
         barriers: &[char],
-        words: Vec<Option<Vec<String>>>,
+        words: Bounded,
     ) -> Gates {
         let mut table = LiteralTable::default();
         table.ids.reserve(plans.len() * 16);
@@ -493,12 +559,17 @@ impl Gates {
         } else {
             let mut pairs: Vec<(usize, u32)> = Vec::new();
             let mut whole = Vec::new();
-            for (u, words) in words.into_iter().enumerate() {
-                match words {
-                    Some(words) => {
-                        pairs.extend(words.into_iter().map(|w| (table.intern(w), u as u32)))
+            let mut others = Vec::with_capacity(words.len());
+            for (u, bound) in words.into_iter().enumerate() {
+                match bound {
+                    Some((words, other)) => {
+                        pairs.extend(words.into_iter().map(|w| (table.intern(w), u as u32)));
+                        others.push(other);
                     }
-                    None => whole.push(u as u32),
+                    None => {
+                        whole.push(u as u32);
+                        others.push(Vec::new());
+                    }
                 }
             }
             let mut of_literal = vec![Vec::new(); table.len()];
@@ -520,6 +591,7 @@ impl Gates {
                 last_bytes,
                 of_literal,
                 whole,
+                others,
             }))
         };
         let (literals, starts, targets) = table.into_parts(&groups);
@@ -835,7 +907,7 @@ impl RegexIndex {
                 }
             }
         }
-        let gates = Gates::new(plans, &reach, &bounds.barriers, bounds.words(None));
+        let gates = Gates::new(plans, &reach, &bounds.barriers, bounds.bound(None));
         let gated = (0..patterns.len()).map(|_| OnceLock::new()).collect();
         let compiled = (0..ungated.len()).map(|_| OnceLock::new()).collect();
         Ok(RegexIndex {
@@ -885,7 +957,7 @@ impl RegexIndex {
                 plans,
                 &self.reach,
                 &self.bounds.barriers,
-                self.bounds.words(Some(observed)),
+                self.bounds.bound(Some(observed)),
             ),
             ..self.clone()
         }
@@ -992,7 +1064,9 @@ impl RegexIndex {
             }
             let span = sentences.around(text.as_bytes(), q);
             done = (u, span.end);
-            self.scan_ungated(u as usize, text, span, out)?;
+            if sentences.holds(u as usize, &text.as_bytes()[span.clone()]) {
+                self.scan_ungated(u as usize, text, span, out)?;
+            }
         }
         Ok(())
     }
@@ -1215,8 +1289,11 @@ struct AnchoredRegex {
     lazy: OnceLock<Result<WithCaches, String>>,
 }
 
-/// State cache of one anchored pattern's DFA per thread: its searches are short, so few states are built.
-const ANCHORED_CACHE_CAPACITY: usize = 256 << 10;
+/// Upper bound of the state cache of one anchored pattern's DFA per thread. Most searches are short and build
+/// few states, but a long alternation before a gap (`(指标|斑块|...|尿布疹)[^。!?;]{0,10}(好了|...)`) builds
+/// new ones at most of its starts: with 256 KB its cache was cleared 200 times on the benchmark tree, and
+/// 1 MB took 0.85% fewer instructions there (issue 6). Memory is used only as states are built.
+const ANCHORED_CACHE_CAPACITY: usize = 1 << 20;
 
 /// Starts of a pattern searched with its embedded DFA before it is compiled. Compiling takes a few hundred
 /// microseconds; past this many searches the slower steps of the sparse DFA cost more. A script stays below it
@@ -1286,16 +1363,19 @@ impl AnchoredRegex {
 /// every match does, so a start where one is missing is not searched.
 fn passes_checks(text: &[u8], start: usize, reach: usize, checks: &[Vec<Vec<u8>>]) -> bool {
     let covered = &text[start..(start + reach).min(text.len())];
-    // A few dozen bytes, searched for each word's last byte: a Han character's first byte is shared by
-    // thousands of characters, its last by far fewer of those that occur.
-    let holds = |w: &[u8]| {
-        let Some(last) = w.len().checked_sub(1) else {
-            return true;
-        };
-        memchr::memchr_iter(w[last], covered.get(last..).unwrap_or_default())
-            .any(|i| covered[i..].starts_with(w))
+    checks
+        .iter()
+        .all(|set| set.iter().any(|w| holds_word(covered, w)))
+}
+
+/// Whether `hay`, a few dozen or hundred bytes, holds `word`. Searched for the word's last byte: a Han
+/// character's first byte is shared by thousands of characters, its last by far fewer of those that occur.
+fn holds_word(hay: &[u8], word: &[u8]) -> bool {
+    let Some(last) = word.len().checked_sub(1) else {
+        return true;
     };
-    checks.iter().all(|set| set.iter().any(|w| holds(w)))
+    memchr::memchr_iter(word[last], hay.get(last..).unwrap_or_default())
+        .any(|i| hay[i..].starts_with(word))
 }
 
 /// The starts a windowed trigger allows: each position at most `window` bytes before an occurrence (sorted)
@@ -2013,6 +2093,30 @@ rules:
         let han_digits = regex::Regex::new(r"^\p{Han}{2}\d$").unwrap();
         assert!(b.iter().any(|h| han_digits.is_match(&text[h.start..h.end])));
         assert_eq!(a, b);
+    }
+
+    /// A sentence around one required word is searched only if it also holds a word of each other required
+    /// set of some branch; the scan finds the same matches either way (the test above).
+    #[test]
+    fn a_sentence_without_a_branchs_other_words_is_not_searched() {
+        const N: &str = "([0-9.]+|[一二三四五六七八九十百千几]+)";
+        let limited = index_of(&[&format!(r"{N}\s*万\s*人|{N}\s*亿\s*单")]);
+        assert_eq!(limited.ungated.len(), 1, "ungated");
+        let sentences = limited.gates.sentences.as_ref().expect("sentences");
+        assert_eq!(sentences.others[0].len(), 2, "one entry per branch");
+        let holds = |s: &str| sentences.holds(0, s.as_bytes());
+        assert!(holds("已经3万人"));
+        assert!(holds("3亿单"));
+        assert!(!holds("3万单"), "万 of one branch, 单 of the other");
+        assert!(!holds("3亿人"));
+        assert!(holds("3万 5亿单"));
+        assert!(!holds("三万"));
+        // A branch with one required set passes every sentence its word bounds.
+        let one = index_of(&[&format!(r"{N}\s*万|{N}\s*亿\s*单")]);
+        assert_eq!(one.ungated.len(), 1, "ungated");
+        let one = one.gates.sentences.as_ref().expect("sentences");
+        assert!(one.holds(0, "3万".as_bytes()));
+        assert!(!one.holds(0, "3亿".as_bytes()));
     }
 
     #[test]
