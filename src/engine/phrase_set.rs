@@ -97,21 +97,25 @@ impl<const WORDS: usize> Default for Filter<WORDS> {
 
 impl<const WORDS: usize> Filter<WORDS> {
     #[inline]
-    fn has(&self, key: u64) -> bool {
-        self.has_bit(filter_bit(key))
-    }
-
-    #[inline]
     fn has_bit(&self, bit: usize) -> bool {
         self.0[bit / 64] & (1u64 << (bit % 64)) != 0
     }
 
-    fn set(&mut self, key: u64) {
-        self.set_bit(filter_bit(key));
-    }
-
     fn set_bit(&mut self, bit: usize) {
         self.0[bit / 64] |= 1u64 << (bit % 64);
+    }
+}
+
+/// The pair filter is indexed by [`filter_bit`], which spans exactly its size; the one-character filter has
+/// its own, smaller index ([`single_bit`]), so only this size takes pair keys.
+impl Filter<FILTER_WORDS> {
+    #[inline]
+    fn has(&self, key: u64) -> bool {
+        self.has_bit(filter_bit(key))
+    }
+
+    fn set(&mut self, key: u64) {
+        self.set_bit(filter_bit(key));
     }
 }
 

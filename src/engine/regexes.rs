@@ -119,16 +119,17 @@ struct Sentences {
     /// Per ungated pattern, per branch, the required sets a sentence must hold a word of each of: those besides
     /// the one that bounds the sentences, or all of them when the pattern has several branches (empty for the
     /// patterns of `whole`).
-    others: Vec<Vec<OtherSets>>,
+    required: Vec<Vec<BranchSets>>,
 }
 
 impl Sentences {
     /// Whether `sentence` holds a word of every required set of some branch of ungated pattern `u`, as each
-    /// of the branch's matches does (a one-branch pattern's bounding set holds by construction). One set bounds the sentences; most sentences around its words lack
-    /// another (issue 6: on the benchmark tree 71,653 sentences hold 万 or 亿 and none a match of
-    /// `(已经|...)[^,。!?;]{0,8}(卖|售|...)...(万|亿)`, whose DFA stepped through all 7.2 MB of them).
+    /// of the branch's matches does (a one-branch pattern's bounding set holds by construction). One set
+    /// bounds the sentences; most sentences around its words lack another (issue 6: on the benchmark tree
+    /// 71,653 sentences hold 万 or 亿 and none a match of `(已经|...)[^,。!?;]{0,8}(卖|售|...)...(万|亿)`,
+    /// whose DFA stepped through all 7.2 MB of them).
     fn holds(&self, u: usize, sentence: &[u8]) -> bool {
-        let branches = &self.others[u];
+        let branches = &self.required[u];
         branches.is_empty()
             || branches
                 .iter()
@@ -418,10 +419,10 @@ struct SentenceBounds {
 /// Per ungated pattern, what bounds its sentences: the words of the rarest required set of each branch, and
 /// per branch the sets of which a sentence must hold a word each ([`Sentences::holds`]).
 /// `None` when the pattern runs on the whole text.
-type Bounded = Vec<Option<(Vec<String>, Vec<OtherSets>)>>;
+type Bounded = Vec<Option<(Vec<String>, Vec<BranchSets>)>>;
 
 /// A branch's required sets that a sentence is checked for.
-type OtherSets = Vec<WordSet>;
+type BranchSets = Vec<WordSet>;
 
 /// A set of words a sentence is searched for, with a SIMD searcher of them built at its first search: a
 /// sentence is about a hundred bytes, and searching it once for any of six words took a sixth of the
@@ -464,7 +465,7 @@ impl SentenceBounds {
             .iter()
             .map(|branches| {
                 let mut words = Vec::new();
-                let mut others = Vec::new();
+                let mut checked = Vec::new();
                 let branches = branches.as_ref()?;
                 for sets in branches {
                     let rarest = match observed {
@@ -479,7 +480,7 @@ impl SentenceBounds {
                     .0;
                     words.extend(sets[rarest].iter().cloned());
                     // A sentence around a word of one branch need not hold the bounding words of another.
-                    others.push(
+                    checked.push(
                         sets.iter()
                             .enumerate()
                             .filter(|&(i, _)| i != rarest || branches.len() > 1)
@@ -487,7 +488,7 @@ impl SentenceBounds {
                             .collect(),
                     );
                 }
-                Some((words, others))
+                Some((words, checked))
             })
             .collect()
     }
@@ -559,16 +560,16 @@ impl Gates {
         } else {
             let mut pairs: Vec<(usize, u32)> = Vec::new();
             let mut whole = Vec::new();
-            let mut others = Vec::with_capacity(words.len());
+            let mut required = Vec::with_capacity(words.len());
             for (u, bound) in words.into_iter().enumerate() {
                 match bound {
-                    Some((words, other)) => {
+                    Some((words, checked)) => {
                         pairs.extend(words.into_iter().map(|w| (table.intern(w), u as u32)));
-                        others.push(other);
+                        required.push(checked);
                     }
                     None => {
                         whole.push(u as u32);
-                        others.push(Vec::new());
+                        required.push(Vec::new());
                     }
                 }
             }
@@ -591,7 +592,7 @@ impl Gates {
                 last_bytes,
                 of_literal,
                 whole,
-                others,
+                required,
             }))
         };
         let (literals, starts, targets) = table.into_parts(&groups);
@@ -2103,7 +2104,7 @@ rules:
         let limited = index_of(&[&format!(r"{N}\s*万\s*人|{N}\s*亿\s*单")]);
         assert_eq!(limited.ungated.len(), 1, "ungated");
         let sentences = limited.gates.sentences.as_ref().expect("sentences");
-        assert_eq!(sentences.others[0].len(), 2, "one entry per branch");
+        assert_eq!(sentences.required[0].len(), 2, "one entry per branch");
         let holds = |s: &str| sentences.holds(0, s.as_bytes());
         assert!(holds("已经3万人"));
         assert!(holds("3亿单"));
