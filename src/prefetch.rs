@@ -62,16 +62,19 @@ impl Prefetched {
 }
 
 /// Loads `inputs` in order with `load`, those `wanted` says will be scanned, until `ready` is set (checked
-/// before each input).
+/// before each input). Past the first wanted input, loading goes on only while `building` says another thread
+/// builds the engine: otherwise this thread builds it next, and inputs loaded before that would only be held
+/// in memory longer. The first is loaded either way, as it is the first to be scanned.
 pub fn prefetch(
     inputs: &[Input],
     ready: &AtomicBool,
+    building: &AtomicBool,
     wanted: impl Fn(&Input) -> bool,
     load: impl Fn(&Input) -> Result<Loaded, InputError>,
 ) -> Prefetched {
     let mut map = HashMap::new();
     for input in inputs {
-        if ready.load(Ordering::Acquire) {
+        if ready.load(Ordering::Acquire) || (!map.is_empty() && !building.load(Ordering::Acquire)) {
             break;
         }
         if wanted(input) {
@@ -104,10 +107,12 @@ mod tests {
     fn loads_the_wanted_inputs_until_ready_and_gives_each_once() {
         let inputs = [input("a.txt"), input("b.json"), input("c.txt")];
         let ready = AtomicBool::new(false);
+        let building = AtomicBool::new(true);
         let loads = Cell::new(0);
         let got = prefetch(
             &inputs,
             &ready,
+            &building,
             |i| !i.display.ends_with(".json"),
             |i| {
                 loads.set(loads.get() + 1);
@@ -133,10 +138,12 @@ mod tests {
     fn stops_as_soon_as_the_engine_is_ready() {
         let inputs = [input("a.txt"), input("b.txt"), input("c.txt")];
         let ready = AtomicBool::new(false);
+        let building = AtomicBool::new(true);
         // The engine becomes ready while the first input loads: nothing more is loaded.
         let got = prefetch(
             &inputs,
             &ready,
+            &building,
             |_| true,
             |i| {
                 ready.store(true, Ordering::Release);
@@ -144,7 +151,35 @@ mod tests {
             },
         );
         assert_eq!(got.len(), 1);
-        let none = prefetch(&inputs, &ready, |_| true, skipped);
+        let none = prefetch(&inputs, &ready, &building, |_| true, skipped);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn only_the_first_input_while_no_other_thread_builds_the_engine() {
+        let inputs = [input("a.json"), input("b.txt"), input("c.txt")];
+        let ready = AtomicBool::new(false);
+        let building = AtomicBool::new(false);
+        let got = prefetch(
+            &inputs,
+            &ready,
+            &building,
+            |i| i.display.ends_with(".txt"),
+            skipped,
+        );
+        assert_eq!(got.len(), 1);
+        assert!(got.take(&PathBuf::from("b.txt")).is_some());
+        // The engine's build starts elsewhere while the first input loads: loading goes on.
+        let got = prefetch(
+            &inputs,
+            &ready,
+            &building,
+            |_| true,
+            |i| {
+                building.store(true, Ordering::Release);
+                skipped(i)
+            },
+        );
+        assert_eq!(got.len(), 3);
     }
 }

@@ -383,21 +383,35 @@ fn utf8_string(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
     Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
-/// Whether `bytes` is UTF-8; a big buffer is checked in two halves side by side, split before a byte that
-/// starts a character (two valid halves make a valid whole, and a valid whole splits there into two).
+/// Buffers at least this big are checked for UTF-8 in pieces of this size, on all threads of the current pool.
+const UTF8_PIECE_BYTES: usize = 1 << 20;
+
+/// Whether `bytes` is UTF-8. A big buffer is checked in pieces side by side, each cut before a byte that starts
+/// a character (valid pieces make a valid whole, and a valid whole cuts there into valid pieces). Pieces rather
+/// than halves: the check runs while the other thread builds the engine, and whichever thread is free takes
+/// the next piece, so on a 10 MB script neither waits for the other (issue 6, target 6).
 fn is_utf8(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
     let check = |b: &[u8]| simdutf8::basic::from_utf8(b).is_ok();
-    if (bytes.len() as u64) < SPLIT_READ_BYTES || rayon::current_num_threads() < 2 {
+    if bytes.len() < 2 * UTF8_PIECE_BYTES || rayon::current_num_threads() < 2 {
         return check(bytes);
     }
-    let mut mid = bytes.len() / 2;
-    // At most three continuation bytes follow a start byte in valid UTF-8.
-    while mid < bytes.len() && (bytes[mid] & 0xC0) == 0x80 && mid < bytes.len() / 2 + 4 {
-        mid += 1;
+    let mut cuts = vec![0];
+    let mut at = UTF8_PIECE_BYTES;
+    while at < bytes.len() {
+        // At most three continuation bytes follow a start byte in valid UTF-8: a cut that finds a fourth is
+        // inside an invalid sequence, which the piece after it then starts with.
+        let mut cut = at;
+        while cut < bytes.len() && (bytes[cut] & 0xC0) == 0x80 && cut < at + 3 {
+            cut += 1;
+        }
+        cuts.push(cut);
+        at = cut + UTF8_PIECE_BYTES;
     }
-    let (a, b) = bytes.split_at(mid);
-    let (ok_a, ok_b) = rayon::join(|| check(a), || check(b));
-    ok_a && ok_b
+    cuts.push(bytes.len());
+    cuts.par_windows(2)
+        .with_max_len(1)
+        .all(|w| check(&bytes[w[0]..w[1]]))
 }
 
 #[cfg(test)]
@@ -482,13 +496,15 @@ mod tests {
     }
 
     #[test]
-    fn utf8_checked_in_halves_agrees_with_std() {
-        let text = "全网最低价，abc。\n".repeat(SPLIT_READ_BYTES as usize / 20 + 1);
-        let mid = text.len() / 2;
+    fn utf8_checked_in_pieces_agrees_with_std() {
+        let text = "全网最低价，abc。\n".repeat(3 * UTF8_PIECE_BYTES / 20 + 1);
+        // The first cut falls inside a character.
+        let mid = UTF8_PIECE_BYTES;
         assert!(!text.is_char_boundary(mid) || !text.is_char_boundary(mid + 1));
         two_threads(|| {
             assert!(is_utf8(text.as_bytes()));
-            for at in [0, mid - 1, mid, mid + 1, mid + 2, text.len() - 1] {
+            let last = text.len() - 1;
+            for at in [0, mid - 1, mid, mid + 1, mid + 2, 2 * mid + 1, last] {
                 let mut bad = text.clone().into_bytes();
                 bad[at] = 0xFF;
                 assert!(!is_utf8(&bad), "0xFF at {at}");
@@ -500,6 +516,15 @@ mod tests {
                     0xE5
                 };
                 assert_eq!(is_utf8(&cut), std::str::from_utf8(&cut).is_ok(), "at {at}");
+            }
+            // A four-byte character across the cut is valid; four continuation bytes from the cut on are not.
+            for start in mid - 3..=mid {
+                let mut emoji = text.clone().into_bytes();
+                emoji[start..start + 4].copy_from_slice("😀".as_bytes());
+                let valid = std::str::from_utf8(&emoji).is_ok();
+                assert_eq!(is_utf8(&emoji), valid, "😀 at {start}");
+                emoji[start] = 0x80;
+                assert!(!is_utf8(&emoji), "four continuation bytes at {start}");
             }
         });
     }
