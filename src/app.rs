@@ -18,6 +18,7 @@ use crate::engine::crosscheck::{CrossChecker, ProductIndex};
 use crate::engine::{listing, Engine};
 use crate::error::{AppError, InputError};
 use crate::examples::run_examples;
+use crate::placement::Placement;
 use crate::prefetch::{self, Prefetched};
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
 use crate::rules::schema::Scope;
@@ -182,17 +183,31 @@ fn check(args: CheckArgs, color: bool) -> Result<Status, AppError> {
     // started, 0.3 ms of a run here (more on a busy machine), while this thread could be loading the packs.
     // Its registry stays alive with this thread as its worker 0 (the documented effect of a local pool with
     // `use_current_thread`), so the parallel work below runs on it without `install`.
+    // Each new thread starts on another CPU than this one (placement.rs).
+    let placement = Placement::here();
+    let spread = placement.clone();
     let current = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .use_current_thread()
+        .start_handler(move |i| {
+            if i > 0 {
+                spread.move_off();
+            }
+        })
         .build()
         .map(std::mem::forget);
+    if current.is_ok() && rayon::current_num_threads() > 1 {
+        placement.yield_to_new_threads();
+    }
     let jobs_pool = args.jobs.and_then(|n| {
         // This thread is already a worker of a pool (a second check in one process): `--jobs` gets a pool
         // of its own.
         current.is_err().then(|| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
+                .start_handler(move |_| {
+                    placement.move_off();
+                })
                 .build()
                 .map_err(|e| AppError::Usage(format!("cannot start {n} threads: {e}")))
         })

@@ -31,6 +31,7 @@ pub mod examples;
 pub mod finding;
 pub mod hook;
 pub mod normalize;
+pub mod placement;
 pub mod prefetch;
 pub mod report;
 pub mod rules;
