@@ -29,6 +29,21 @@ fn main() {
     let rule_regexes = regex_facts_table(&packs, &rates, &out.join("regex_facts_table.rs"));
     embedded_dfas(&rule_regexes, &out);
     t2s_table(Path::new("data/t2s.tsv"), &out.join("t2s_table.rs"));
+    link_position_dependent();
+}
+
+/// On Linux the `livelint` binary is linked position-dependent. A position-independent one has 22,000
+/// pointers in its static tables (the embedded packs' regex facts, clap's, encoding_rs's) that the loader
+/// rewrites at every start, copying the 110 pages they sit on: 0.3-0.7 ms of a 4-10 ms run on a 5 KB script
+/// (issue 6, targets 4 and 6). The cost is that the binary itself is not loaded at a random address;
+/// libraries, heap and stack still are, as for Go's binaries, which are linked the same way.
+/// `LIVELINT_PIE=1` at build time keeps the default.
+fn link_position_dependent() {
+    println!("cargo:rerun-if-env-changed=LIVELINT_PIE");
+    let linux = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
+    if linux && env::var_os("LIVELINT_PIE").is_none() {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
 }
 
 /// `data/han_freq.tsv` as a sorted table of (text, occurrences per billion characters); returns its rates
