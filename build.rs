@@ -38,10 +38,13 @@ fn main() {
 /// (issue 6, targets 4 and 6). The cost is that the binary itself is not loaded at a random address;
 /// libraries, heap and stack still are, as for Go's binaries, which are linked the same way.
 /// `LIVELINT_PIE=1` at build time keeps the default.
+/// A static build (`crt-static`) is left alone: rustc links it as a static PIE, which `-no-pie` would break.
 fn link_position_dependent() {
     println!("cargo:rerun-if-env-changed=LIVELINT_PIE");
     let linux = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    if linux && env::var_os("LIVELINT_PIE").is_none() {
+    let crt_static = env::var("CARGO_CFG_TARGET_FEATURE")
+        .is_ok_and(|features| features.split(',').any(|f| f == "crt-static"));
+    if linux && !crt_static && env::var_os("LIVELINT_PIE").is_none() {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }
