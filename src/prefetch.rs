@@ -134,22 +134,27 @@ mod tests {
         assert!(got.take(&PathBuf::from("a.txt")).is_none());
     }
 
+    /// Prefetches every input, raising `flag` as each one loads.
+    fn prefetch_raising(
+        inputs: &[Input],
+        ready: &AtomicBool,
+        building: &AtomicBool,
+        flag: &AtomicBool,
+    ) -> Prefetched {
+        let load = |i: &Input| {
+            flag.store(true, Ordering::Release);
+            skipped(i)
+        };
+        prefetch(inputs, ready, building, |_| true, load)
+    }
+
     #[test]
     fn stops_as_soon_as_the_engine_is_ready() {
         let inputs = [input("a.txt"), input("b.txt"), input("c.txt")];
         let ready = AtomicBool::new(false);
         let building = AtomicBool::new(true);
         // The engine becomes ready while the first input loads: nothing more is loaded.
-        let got = prefetch(
-            &inputs,
-            &ready,
-            &building,
-            |_| true,
-            |i| {
-                ready.store(true, Ordering::Release);
-                skipped(i)
-            },
-        );
+        let got = prefetch_raising(&inputs, &ready, &building, &ready);
         assert_eq!(got.len(), 1);
         let none = prefetch(&inputs, &ready, &building, |_| true, skipped);
         assert!(none.is_empty());
@@ -170,16 +175,7 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert!(got.take(&PathBuf::from("b.txt")).is_some());
         // The engine's build starts elsewhere while the first input loads: loading goes on.
-        let got = prefetch(
-            &inputs,
-            &ready,
-            &building,
-            |_| true,
-            |i| {
-                building.store(true, Ordering::Release);
-                skipped(i)
-            },
-        );
+        let got = prefetch_raising(&inputs, &ready, &building, &building);
         assert_eq!(got.len(), 3);
     }
 }
