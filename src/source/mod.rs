@@ -383,7 +383,7 @@ fn utf8_string(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
     Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
-/// Buffers at least this big are checked for UTF-8 in pieces of this size, on all threads of the current pool.
+/// Buffers of two pieces or more are checked for UTF-8 in pieces of this size, on all threads of the current pool.
 const UTF8_PIECE_BYTES: usize = 1 << 20;
 
 /// Whether `bytes` is UTF-8. A big buffer is checked in pieces side by side, each cut before a byte that starts
