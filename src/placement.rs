@@ -44,14 +44,6 @@ impl Placement {
             std::thread::yield_now();
         }
     }
-
-    /// The starting thread's CPU, if it could be read (for tests).
-    pub fn starting_cpu(&self) -> Option<usize> {
-        #[cfg(target_os = "linux")]
-        return self.inner.as_ref().map(|c| c.start);
-        #[cfg(not(target_os = "linux"))]
-        None
-    }
 }
 
 #[cfg(target_os = "linux")]
@@ -81,17 +73,23 @@ mod linux {
         unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), set) == 0 }
     }
 
+    /// The CPUs the calling thread may run on.
+    pub fn allowed() -> Option<Vec<usize>> {
+        // SAFETY: as in `set_of`; sched_getaffinity fills the set of the size passed.
+        let mut set: libc::cpu_set_t = unsafe { zeroed() };
+        if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
+            return None;
+        }
+        let cpus = (0..libc::CPU_SETSIZE as usize)
+            // SAFETY: `c` is below CPU_SETSIZE.
+            .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+            .collect();
+        Some(cpus)
+    }
+
     impl Cpus {
         pub fn here() -> Option<Cpus> {
-            // SAFETY: as in `set_of`; sched_getaffinity fills the set of the size passed.
-            let mut set: libc::cpu_set_t = unsafe { zeroed() };
-            if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
-                return None;
-            }
-            let allowed: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
-                // SAFETY: `c` is below CPU_SETSIZE.
-                .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
-                .collect();
+            let allowed = allowed()?;
             // SAFETY: sched_getcpu takes no arguments; it returns -1 on failure.
             let start = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
             (allowed.len() >= 2 && allowed.contains(&start)).then_some(Cpus { start, allowed })
@@ -120,29 +118,18 @@ mod tests {
     #[test]
     fn a_new_thread_leaves_the_starting_cpu_and_may_run_anywhere_after() {
         let placement = Placement::here();
-        let Some(start) = placement.starting_cpu() else {
+        let Some(start) = placement.inner.as_ref().map(|c| c.start) else {
             return; // One allowed CPU: nothing to spread, and `move_off` does nothing.
         };
         let p = placement.clone();
-        let (moved, allowed) = std::thread::spawn(move || {
-            let moved = p.move_off();
-            // SAFETY: a zeroed cpu_set_t is the empty set; sched_getaffinity fills one of the size passed.
-            let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            assert_eq!(unsafe { libc::sched_getaffinity(0, size, &mut set) }, 0);
-            let n = (0..libc::CPU_SETSIZE as usize)
-                .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
-                .count();
-            (moved, n)
-        })
-        .join()
-        .unwrap();
+        let (moved, allowed) = std::thread::spawn(move || (p.move_off(), linux::allowed()))
+            .join()
+            .unwrap();
         let moved = moved.expect("the new thread was not moved");
         assert_ne!(moved, start, "the new thread stayed on the starting CPU");
-        let everywhere = linux::Cpus::here().map(|c| c.allowed.len());
         assert_eq!(
-            Some(allowed),
-            everywhere,
+            allowed,
+            linux::allowed(),
             "the new thread was left restricted"
         );
     }
@@ -150,7 +137,6 @@ mod tests {
     #[test]
     fn without_two_cpus_nothing_moves() {
         let none = Placement::default();
-        assert_eq!(none.starting_cpu(), None);
         assert_eq!(none.move_off(), None);
         none.yield_to_new_threads();
     }

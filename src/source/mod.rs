@@ -517,15 +517,22 @@ mod tests {
                 };
                 assert_eq!(is_utf8(&cut), std::str::from_utf8(&cut).is_ok(), "at {at}");
             }
-            // A four-byte character across the cut is valid; four continuation bytes from the cut on are not.
-            for start in mid - 3..=mid {
-                let mut emoji = text.clone().into_bytes();
-                emoji[start..start + 4].copy_from_slice("😀".as_bytes());
-                let valid = std::str::from_utf8(&emoji).is_ok();
-                assert_eq!(is_utf8(&emoji), valid, "😀 at {start}");
-                emoji[start] = 0x80;
-                assert!(!is_utf8(&emoji), "four continuation bytes at {start}");
+            // A four-byte character across the cut, with one to three of its bytes before it, is valid; four
+            // continuation bytes from the cut on are not.
+            for before in 1..=3 {
+                let mut across = "a".repeat(mid - before);
+                across.push('😀');
+                across.push_str(&"a".repeat(2 * mid));
+                assert!(
+                    is_utf8(across.as_bytes()),
+                    "😀 with {before} bytes before the cut"
+                );
             }
+            let mut four = "a".repeat(mid).into_bytes();
+            four.extend_from_slice(&[0x80; 4]);
+            four.extend_from_slice("a".repeat(2 * mid).as_bytes());
+            assert!(std::str::from_utf8(&four).is_err());
+            assert!(!is_utf8(&four), "four continuation bytes at the cut");
         });
     }
 
