@@ -171,7 +171,20 @@ pub fn normalize(original: &str) -> Normalized {
     let kept: &[u64; 1024] = &KEPT_THREE_BYTE;
     let mut text = String::with_capacity(original.len());
     let mut anchors: Vec<(u32, u32)> = Vec::new();
-    let mut prev_han = false;
+    // Whether the character before `pos` is Han is asked only at a separator or a zero-width character, so it
+    // is kept as where the last character known to be Han ends, and where the last character the fast path
+    // kept ends (Han or punctuation, told apart only when asked): the fast path then looks nothing up for it
+    // (issue 6: a second table load for every character).
+    let mut han_end = usize::MAX;
+    let mut kept_end = usize::MAX;
+    let prev_is_han = |pos: usize, han_end: usize, kept_end: usize| -> bool {
+        han_end == pos
+            || (kept_end == pos
+                && matches!(bytes.get(pos.wrapping_sub(3)..pos), Some(&[b0, b1, b2])
+                    if HAN_KEPT[(usize::from(b0 & 0x0F) << 6) | usize::from(b1 & 0x3F)]
+                        & (1u64 << (b2 & 0x3F))
+                        != 0))
+    };
     // Start of the run of bytes copied unchanged since the last change.
     let mut run = 0usize;
     let mut pos = 0usize;
@@ -191,8 +204,8 @@ pub fn normalize(original: &str) -> Normalized {
             // One branch for Han and kept punctuation alike, taken nineteen times in twenty: a branch between
             // the two was mispredicted at every clause end (issue 6).
             if kept[block] & bit != 0 {
-                prev_han = HAN_KEPT[block] & bit != 0;
                 pos += 3;
+                kept_end = pos;
                 continue;
             }
             let cp = ((block as u32) << 6) | u32::from(b2 & 0x3F);
@@ -202,7 +215,6 @@ pub fn normalize(original: &str) -> Normalized {
                 pos += 3;
                 run = pos;
                 anchors.push((text.len() as u32, pos as u32));
-                prev_han = false;
                 continue;
             }
             break;
@@ -215,25 +227,28 @@ pub fn normalize(original: &str) -> Normalized {
                 text.push_str(&original[run..pos]);
                 text.push(b0.to_ascii_lowercase() as char);
                 run = pos + 1;
-            } else if prev_han && is_separator(b0 as char) {
+            } else if is_separator(b0 as char) && prev_is_han(pos, han_end, kept_end) {
                 if let Some(run_end) = separator_run_before_han(original, pos) {
                     drop_range(original, &mut text, &mut anchors, run, pos, run_end);
                     (pos, run) = (run_end, run_end);
                     continue;
                 }
             }
-            prev_han = false;
             pos += 1;
             continue;
         }
         let (c, len) = decode_at(bytes, pos);
         if is_zero_width(c) {
+            // Transparent: the character after it follows what came before it.
+            if prev_is_han(pos, han_end, kept_end) {
+                han_end = pos + len;
+            }
             drop_range(original, &mut text, &mut anchors, run, pos, pos + len);
             (pos, run) = (pos + len, pos + len);
             continue;
         }
         let folded = fold_char(c);
-        if prev_han && (is_separator(c) || is_separator(folded)) {
+        if (is_separator(c) || is_separator(folded)) && prev_is_han(pos, han_end, kept_end) {
             if let Some(run_end) = separator_run_before_han(original, pos) {
                 drop_range(original, &mut text, &mut anchors, run, pos, run_end);
                 (pos, run) = (run_end, run_end);
@@ -248,7 +263,9 @@ pub fn normalize(original: &str) -> Normalized {
                 anchors.push((text.len() as u32, (pos + len) as u32));
             }
         }
-        prev_han = is_han(folded);
+        if is_han(folded) {
+            han_end = pos + len;
+        }
         pos += len;
     }
     text.push_str(&original[run..]);

@@ -345,7 +345,7 @@ impl PhraseSet {
     /// True when `rest` begins with phrase `i`, whose first eight bytes `rest8` is compared with first
     /// (`head8` of `rest`): most candidates differ there, and a comparison of two numbers costs no call to
     /// `memcmp` (issue 6).
-    #[inline]
+    #[inline(always)]
     fn begins(&self, i: usize, rest: &[u8], rest8: u64) -> bool {
         let p = self.phrase(i);
         let mask = match p.len() {
@@ -384,9 +384,9 @@ impl PhraseSet {
         }
         // Two copies of the walk, so that a set without one-character phrases does not test for them.
         if self.singles.is_empty() {
-            self.walk::<false>(text.as_bytes(), &mut found);
+            self.walk::<false, _>(text.as_bytes(), &mut found);
         } else {
-            self.walk::<true>(text.as_bytes(), &mut found);
+            self.walk::<true, _>(text.as_bytes(), &mut found);
         }
     }
 
@@ -394,7 +394,7 @@ impl PhraseSet {
     /// keeps only the previous character and its position; what is done where a filter passes is out of line,
     /// so the loop's state stays in registers.
     #[inline(always)]
-    fn walk<const SINGLES: bool>(&self, bytes: &[u8], found: &mut dyn FnMut(u32, usize, usize)) {
+    fn walk<const SINGLES: bool, F: FnMut(u32, usize, usize)>(&self, bytes: &[u8], found: &mut F) {
         let (mut prev, first_len) = char_at(bytes, 0);
         if SINGLES {
             self.single_at(prev, 0, first_len, found);
@@ -418,14 +418,17 @@ impl PhraseSet {
     }
 
     /// Reports the phrases that begin at `at` with the pair `key`, which holds `depth` bytes.
+    ///
+    /// Generic in `found`, so that what the caller does with an occurrence is compiled into the comparison of
+    /// the phrases, not called through a pointer at each of millions of occurrences (issue 6).
     #[inline(never)]
-    fn pair_at(
+    fn pair_at<F: FnMut(u32, usize, usize)>(
         &self,
         key: u64,
         bytes: &[u8],
         at: usize,
         depth: usize,
-        found: &mut dyn FnMut(u32, usize, usize),
+        found: &mut F,
     ) {
         let Some(slot) = self.groups.slot(key) else {
             return;
@@ -450,7 +453,13 @@ impl PhraseSet {
 
     /// Reports the one-character phrase `c` at `pos`, if it is one.
     #[inline(always)]
-    fn single_at(&self, c: u32, pos: usize, len: usize, found: &mut dyn FnMut(u32, usize, usize)) {
+    fn single_at<F: FnMut(u32, usize, usize)>(
+        &self,
+        c: u32,
+        pos: usize,
+        len: usize,
+        found: &mut F,
+    ) {
         if self.single_filter.has_bit(single_bit(c)) {
             if let Some((i, _)) = self.singles.get(u64::from(c)) {
                 found(i, pos, pos + len);
