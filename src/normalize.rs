@@ -195,21 +195,15 @@ pub fn normalize(original: &str) -> Normalized {
         // kept as they are, which is most of a Chinese script: one bit of `HAN_KEPT`, indexed by the first two
         // bytes, tells. The punctuation between clauses, one in every ten characters of a script, also stays
         // on this path: quotes, 、。《》 and … are kept; ，！？：；（） (U+FF01 to U+FF1F, lead byte 0xEF) fold to
-        // ASCII. Lead bytes 0xEA to 0xEE hold neither (issue 6: with 0xEF left out, every ， took the general
-        // path below, a decode and three lookups, at one character in ten of commerce talk).
-        while let Some(&[b0, b1, b2]) = bytes.get(pos..pos + 3) {
-            if !matches!(b0, 0xE2..=0xE9 | 0xEF) {
-                break;
-            }
-            let (block, bit) = three_byte_bit(b0, b1, b2);
-            // One branch for Han and kept punctuation alike, taken nineteen times in twenty: a branch between
-            // the two was mispredicted at every clause end (issue 6).
-            if kept[block] & bit != 0 {
-                pos += 3;
-                kept_end = pos;
-                continue;
-            }
-            let cp = ((block as u32) << 6) | u32::from(b2 & 0x3F);
+        // ASCII (issue 6: with 0xEF left out, every ， took the general path below, a decode and three lookups,
+        // at one character in ten of commerce talk).
+        let end = kept_run(bytes, pos, kept);
+        if end != pos {
+            pos = end;
+            kept_end = end;
+        }
+        if let Some(&[0xEF, b1, b2]) = bytes.get(pos..pos + 3) {
+            let cp = (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F) | 0xF000;
             if let Some(a) = folded_fullwidth_punctuation(cp) {
                 text.push_str(&original[run..pos]);
                 text.push(a);
@@ -218,7 +212,6 @@ pub fn normalize(original: &str) -> Normalized {
                 anchors.push((text.len() as u32, pos as u32));
                 continue;
             }
-            break;
         }
         let Some(&b0) = bytes.get(pos) else { break };
         if b0 < 0x80 {
@@ -271,6 +264,38 @@ pub fn normalize(original: &str) -> Normalized {
     }
     text.push_str(&original[run..]);
     Normalized { text, anchors }
+}
+
+/// The end of the run of three-byte characters from `pos` that normalization keeps as they are
+/// ([`KEPT_THREE_BYTE`]): `pos` itself when the character there is not one.
+///
+/// Its own loop, two characters a step while eight bytes are left, so that only the position and the table
+/// stay in registers: written inside `normalize`, whose other state did not fit beside them, each character
+/// stored a position to the stack and loaded the text's address back from it (issue 6).
+#[inline(always)]
+fn kept_run(bytes: &[u8], mut pos: usize, kept: &[u64; 1024]) -> usize {
+    // A three-byte character has a lead byte 0xE0 to 0xEF; the table has no bit for those it does not keep,
+    // so the lead byte needs no closer test.
+    let is_kept = |b0: u8, b1: u8, b2: u8| {
+        let (block, bit) = three_byte_bit(b0, b1, b2);
+        b0 & 0xF0 == 0xE0 && kept[block] & bit != 0
+    };
+    while let Some(&[b0, b1, b2, b3, b4, b5, _, _]) = bytes.get(pos..pos + 8) {
+        if !is_kept(b0, b1, b2) {
+            return pos;
+        }
+        if !is_kept(b3, b4, b5) {
+            return pos + 3;
+        }
+        pos += 6;
+    }
+    while let Some(&[b0, b1, b2]) = bytes.get(pos..pos + 3) {
+        if !is_kept(b0, b1, b2) {
+            break;
+        }
+        pos += 3;
+    }
+    pos
 }
 
 /// The entry and bit of a three-byte character (lead byte `b0`) in the tables by code point / 64 (`HAN_KEPT`,
@@ -511,6 +536,26 @@ mod tests {
         for c in (0..0x11_0000).filter_map(char::from_u32) {
             assert_eq!(fold_char(c), reference(c), "U+{:04X}", c as u32);
         }
+    }
+
+    /// `kept_run` tests only that a lead byte is one of a three-byte character: the table must keep nothing of
+    /// the lead bytes whose characters the rest of `normalize` handles (0xE0, 0xE1, 0xEA to 0xEF).
+    #[test]
+    fn kept_table_keeps_nothing_outside_punctuation_and_han() {
+        for (block, &bits) in KEPT_THREE_BYTE.iter().enumerate() {
+            let cp = (block as u32) << 6;
+            if bits != 0 {
+                assert!((0x2000..0xA000).contains(&cp), "block at U+{cp:04X}");
+            }
+        }
+        // And the run stops at a character it does not keep, also in the two-at-a-time loop.
+        let t = "我们的产品真的很好用，家人们快来抢购吧";
+        let stop = t.find('，').unwrap();
+        assert_eq!(kept_run(t.as_bytes(), 0, &KEPT_THREE_BYTE), stop);
+        assert_eq!(kept_run(t.as_bytes(), 3, &KEPT_THREE_BYTE), stop);
+        assert_eq!(kept_run(t.as_bytes(), stop, &KEPT_THREE_BYTE), stop);
+        let tail = stop + '，'.len_utf8();
+        assert_eq!(kept_run(t.as_bytes(), tail, &KEPT_THREE_BYTE), t.len());
     }
 
     #[test]
