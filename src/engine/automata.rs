@@ -34,6 +34,14 @@ pub fn nfa_compiler(reverse: bool) -> thompson::Compiler {
 /// pattern needs.
 pub const WINDOW_BYTES: usize = 32;
 
+/// [`WINDOW_BYTES`] for a branch with prefixes: a search starts only at the positions of the window that begin
+/// with a prefix's first character, so a longer window costs a walk over its characters and few searches.
+/// `(腰|腿|...|头|胃|肚子)[^,。!?;]{0,8}就?不(疼|痛|酸|麻)了` is then triggered by 不 and its words, not by 头
+/// or 腰, and `(数据|销量|评论|好评)[^,。!?;]{0,8}刷(一点|一些|一下|点)` by 刷: on the benchmark tree the regex
+/// literals occurred 20% less often, and a scan with the default packs took 3% less time than with 32 (64:
+/// 2%). A branch without prefixes keeps [`WINDOW_BYTES`]: each position of its window is a search (issue 6).
+pub const PREFIXED_WINDOW_BYTES: usize = 128;
+
 /// The anchored forward DFA of a gated pattern, fully built, as the little-endian bytes of its sparse form;
 /// `None` when it does not parse, or does not fit in `max_bytes`. `MatchKind::All`, like the lazy DFA it stands
 /// in for: a search runs until no match can be extended and reports the longest.

@@ -47,7 +47,7 @@ use regex_automata::{Anchored, Input, MatchKind};
 
 #[cfg(test)]
 use super::automata::syntax_config;
-use super::automata::{nfa_compiler, WINDOW_BYTES};
+use super::automata::{nfa_compiler, PREFIXED_WINDOW_BYTES, WINDOW_BYTES};
 use super::census::Observed;
 use super::embedded_dfas;
 use super::frequency::set_rate;
@@ -1411,7 +1411,8 @@ fn window_starts(
 }
 
 /// How one group is found: its trigger words (its prefixes, or its rarest required set when that is rarer than
-/// the prefixes and stands at most [`WINDOW_BYTES`] into a match, the window walked before each occurrence),
+/// the prefixes and stands at most [`PREFIXED_WINDOW_BYTES`] into a match, the window walked before each
+/// occurrence; [`WINDOW_BYTES`] for a group without prefixes),
 /// where they start searches, and up to [`MAX_ARMS`] other required sets, rarest first, that must occur within
 /// the pattern's reach after a start. `None` when the group has no trigger.
 fn plan(group: &regex_facts::Group, observed: Option<&Observed>) -> Option<Plan> {
@@ -1490,9 +1491,14 @@ fn plan_sets(
 ) -> Option<Plan> {
     // Rarest first.
     required.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let window = if prefixes.is_some() {
+        PREFIXED_WINDOW_BYTES
+    } else {
+        WINDOW_BYTES
+    };
     let windowed = required
         .iter()
-        .position(|(_, _, before)| before.is_some_and(|b| b <= WINDOW_BYTES));
+        .position(|(_, _, before)| before.is_some_and(|b| b <= window));
     let ((trigger_rate, trigger), start) = match (prefixes, windowed) {
         (Some((prefix_rate, p)), Some(i)) if required[i].0 < prefix_rate => {
             let (rate, words, before) = required.remove(i);
@@ -1873,7 +1879,7 @@ rules:
     }
 
     /// Gated patterns, each with the mode its first group is planned in by the table's rates (see [`mode`]).
-    const GATE_PATTERNS: [(&str, (&str, u8, usize)); 9] = [
+    const GATE_PATTERNS: [(&str, (&str, u8, usize)); 10] = [
         (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0, 0)),
         (r"(抗|防|治)\s*ai", ("prefix", 1, 0)),
         (r"\p{Han}{1,3}之王", ("anywhere", 0, 0)),
@@ -1903,6 +1909,9 @@ rules:
             r"(我|自己)[^,。]{0,4}(没|没有)(用过|吃过)[^。]{0,24}(推荐|放心)",
             ("window", 0, 1),
         ),
+        // The rarer words stand up to 38 bytes into a match, past `WINDOW_BYTES`: with prefixes, the window
+        // reaches them (`PREFIXED_WINDOW_BYTES`), and 腰, 头 or 胃 trigger nothing.
+        (r"(腰|头|胃)[^,。]{0,8}就?不(疼|痛)了", ("window", 0, 0)),
     ];
 
     /// What the texts of the gate tests are made of.
@@ -1955,6 +1964,14 @@ rules:
         "抗癌症有效真的",
         "防止肿瘤见效，确实",
         "治肿瘤很有效确实",
+        "腰",
+        "头",
+        "胃",
+        "就",
+        "不疼了",
+        "不痛了",
+        "头好像就不痛了",
+        "腰这几天都不疼了",
     ];
 
     #[test]
