@@ -275,7 +275,8 @@ pub fn normalize(original: &str) -> Normalized {
 #[inline(always)]
 fn kept_run(bytes: &[u8], mut pos: usize, kept: &[u64; 1024]) -> usize {
     // A three-byte character has a lead byte 0xE0 to 0xEF; the table has no bit for those it does not keep,
-    // so the lead byte needs no closer test.
+    // so the lead byte needs no closer test. One test for Han and kept punctuation alike, passed nineteen times
+    // in twenty: a branch between the two was mispredicted at every clause end (issue 6).
     let is_kept = |b0: u8, b1: u8, b2: u8| {
         let (block, bit) = three_byte_bit(b0, b1, b2);
         b0 & 0xF0 == 0xE0 && kept[block] & bit != 0
