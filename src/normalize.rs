@@ -87,7 +87,7 @@ fn is_zero_width(c: char) -> bool {
 
 /// Characters inserted between CJK characters to dodge filters. CJK punctuation (，。！？) is NOT among them:
 /// it ends a clause, and joining clauses would invent phrases.
-fn is_separator(c: char) -> bool {
+const fn is_separator(c: char) -> bool {
     matches!(
         c,
         ' ' | '\t'
@@ -217,6 +217,18 @@ pub fn normalize(original: &str) -> Normalized {
         if b0 < 0x80 {
             // ASCII, a tenth of a script (digits, prices, `\n`): only upper case changes, and a separator run
             // between two Han characters is dropped. The ASCII separators are exactly `is_separator`'s.
+            if PLAIN_ASCII[usize::from(b0)] {
+                // Digits, lower case and punctuation that is no separator stay as they are, and nothing about
+                // them is recorded: the run is stepped over in a loop of its own (issue 6).
+                pos += 1;
+                while bytes
+                    .get(pos)
+                    .is_some_and(|&b| b < 0x80 && PLAIN_ASCII[usize::from(b)])
+                {
+                    pos += 1;
+                }
+                continue;
+            }
             if b0.is_ascii_uppercase() {
                 text.push_str(&original[run..pos]);
                 text.push(b0.to_ascii_lowercase() as char);
@@ -323,6 +335,17 @@ fn drop_range(
     text.push_str(&original[run..from]);
     anchors.push((text.len() as u32, to as u32));
 }
+
+/// ASCII that normalization keeps as it is wherever it stands: neither upper case nor a separator.
+static PLAIN_ASCII: [bool; 128] = {
+    let mut plain = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        plain[b] = !(b as u8).is_ascii_uppercase() && !is_separator(b as u8 as char);
+        b += 1;
+    }
+    plain
+};
 
 /// Three-byte characters normalization keeps as they are on its fast path: the Han characters of `HAN_KEPT`
 /// and the punctuation of [`is_kept_punctuation`], by code point / 64.
