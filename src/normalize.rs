@@ -562,6 +562,21 @@ mod tests {
         }
     }
 
+    /// The ASCII that `normalize` steps over without a look is exactly what folding keeps and no separator.
+    #[test]
+    fn plain_ascii_is_what_folding_keeps_and_no_separator() {
+        for b in 0u8..128 {
+            let c = b as char;
+            assert_eq!(
+                PLAIN_ASCII[usize::from(b)],
+                fold_char(c) == c && !is_separator(c),
+                "{c:?}"
+            );
+        }
+        let n = normalize("abc 12.5元 Ok");
+        assert_eq!(n.text, "abc 12.5元 ok");
+    }
+
     /// `kept_run` tests only that a lead byte is one of a three-byte character: the table must keep nothing of
     /// the lead bytes whose characters the rest of `normalize` handles (0xE0, 0xE1, 0xEA to 0xEF).
     #[test]
