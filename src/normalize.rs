@@ -202,8 +202,9 @@ pub fn normalize(original: &str) -> Normalized {
             pos = end;
             kept_end = end;
         }
-        if let Some(&[0xEF, b1, b2]) = bytes.get(pos..pos + 3) {
-            let cp = (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F) | 0xF000;
+        if let Some(&[b0 @ 0xEF, b1, b2]) = bytes.get(pos..pos + 3) {
+            let (block, _) = three_byte_bit(b0, b1, b2);
+            let cp = ((block as u32) << 6) | u32::from(b2 & 0x3F);
             if let Some(a) = folded_fullwidth_punctuation(cp) {
                 text.push_str(&original[run..pos]);
                 text.push(a);

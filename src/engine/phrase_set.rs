@@ -100,7 +100,8 @@ fn triple_bit(key: u64, third: u32) -> usize {
 }
 
 /// A Bloom filter of `64 * WORDS` bits. Its fixed size lets the walk index it without a bounds check: a bit
-/// number is the top bits of a hash, as many as the size holds ([`FILTER_BITS`], [`SINGLE_BITS`]).
+/// number is the top bits of a hash, as many as the size holds ([`FILTER_BITS`], [`SINGLE_BITS`],
+/// [`TRIPLE_BITS`]).
 #[derive(Clone)]
 struct Filter<const WORDS: usize>(Box<[u64; WORDS]>);
 
@@ -125,8 +126,9 @@ impl<const WORDS: usize> Filter<WORDS> {
     }
 }
 
-/// The pair filter is indexed by [`filter_bit`], which spans exactly its size; the one-character filter has
-/// its own, smaller index ([`single_bit`]), so only this size takes pair keys.
+/// The pair filter is indexed by [`filter_bit`], which spans exactly its size. The one-character filter has its
+/// own index ([`single_bit`]), and so has the triples filter ([`triple_bit`]), which is of the same size: it is
+/// read and set with `has_bit` and `set_bit` only, never with a pair key.
 impl Filter<FILTER_WORDS> {
     #[inline]
     fn has(&self, key: u64) -> bool {
