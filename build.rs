@@ -247,9 +247,10 @@ fn regex_facts_table(
                     for r in &group.required {
                         write!(
                             req,
-                            "(&{:?}, {:?}, {:?}),",
+                            "(&{:?}, {:?}, {:?}, {:?}),",
                             r.words,
                             r.max_before,
+                            r.spaced,
                             set_rate(&r.words)
                         )
                         .ok();

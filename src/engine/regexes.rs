@@ -329,9 +329,48 @@ enum Start {
     /// The trigger is a required word at `q`, at most this many bytes into a match: a search starts at each
     /// position in that window before `q` that begins with one of these characters (the prefixes' first
     /// characters, sorted).
-    FirstChars(FirstChars, usize),
+    FirstChars(FirstChars, Window),
     /// As `FirstChars`, at every position: the branch has no finite prefix set (`\p{Han}{1,3}之王`).
-    Anywhere(usize),
+    Anywhere(Window),
+}
+
+/// How far before a trigger word at `q` a match can start: `bytes` before it, or, when the gap may hold
+/// unbounded runs of whitespace (`降\s*(xue|tang|ya)`, [`regex_facts::Required::spaced`]), as far back as
+/// `bytes` bytes other than whitespace reach (and at most [`MAX_MATCH_BYTES`]).
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    bytes: usize,
+    spaced: bool,
+}
+
+impl Window {
+    /// The first byte a match holding the trigger word at `q` can start at (a character start of `text`).
+    fn start(self, text: &str, q: usize) -> usize {
+        if !self.spaced {
+            let mut lo = q.saturating_sub(self.bytes);
+            while !text.is_char_boundary(lo) {
+                lo += 1;
+            }
+            return lo;
+        }
+        let floor = q.saturating_sub(MAX_MATCH_BYTES);
+        let mut other = 0;
+        let mut lo = q;
+        for c in text[..q].chars().rev() {
+            let len = c.len_utf8();
+            if lo - len < floor {
+                break;
+            }
+            if !c.is_whitespace() {
+                if other + len > self.bytes {
+                    break;
+                }
+                other += len;
+            }
+            lo -= len;
+        }
+        lo
+    }
 }
 
 thread_local! {
@@ -391,7 +430,7 @@ impl GateSource {
             GateSource::Static(gs) => {
                 for g in gs.iter() {
                     add(g.prefixes.and_then(|(p, _)| normal_sorted_literals(p)));
-                    for &(words, _, _) in g.required {
+                    for &(words, _, _, _) in g.required {
                         add(normal_sorted_literals(words));
                     }
                 }
@@ -1385,13 +1424,15 @@ fn holds_word(hay: &[u8], word: &[u8]) -> bool {
 fn window_starts(
     text: &str,
     hits: &[usize],
-    window: usize,
+    window: Window,
     first_chars: Option<&FirstChars>,
     starts: &mut Vec<usize>,
 ) {
     let mut done = 0;
     for &q in hits {
-        let mut lo = q.saturating_sub(window).max(done);
+        // `done` is a character start too: one past the start of an occurrence, which is a character of at
+        // least one byte, or where the previous window's walk stopped.
+        let mut lo = window.start(text, q).max(done);
         while !text.is_char_boundary(lo) {
             lo += 1;
         }
@@ -1430,7 +1471,7 @@ fn plan(group: &regex_facts::Group, observed: Option<&Observed>) -> Option<Plan>
             .iter()
             .filter_map(|r| {
                 let (rate, words) = rated(observed, normal_literals(&r.words)?);
-                Some((rate, words, r.max_before))
+                Some((rate, words, r.max_before, r.spaced))
             })
             .collect(),
         arm_ratio(observed),
@@ -1448,9 +1489,9 @@ fn plan_static(group: &regex_facts::StaticGroup, observed: Option<&Observed>) ->
         group
             .required
             .iter()
-            .filter_map(|&(words, max_before, rate)| {
+            .filter_map(|&(words, max_before, spaced, rate)| {
                 let set = normal_sorted_literals(words)?;
-                Some((observed_rate(observed, &set, rate), set, max_before))
+                Some((observed_rate(observed, &set, rate), set, max_before, spaced))
             })
             .collect(),
         arm_ratio(observed),
@@ -1486,7 +1527,7 @@ fn normal_sorted_literals<'a>(set: &[&'a str]) -> Option<Vec<&'a str>> {
 /// hold, with their rates ([`set_rate`]).
 fn plan_sets(
     prefixes: Option<(f64, Vec<&str>)>,
-    mut required: Vec<(f64, Vec<&str>, Option<usize>)>,
+    mut required: Vec<(f64, Vec<&str>, Option<usize>, bool)>,
     arm_ratio: f64,
 ) -> Option<Plan> {
     // Rarest first.
@@ -1498,17 +1539,24 @@ fn plan_sets(
     };
     let windowed = required
         .iter()
-        .position(|(_, _, before)| before.is_some_and(|b| b <= window));
+        .position(|(_, _, before, _)| before.is_some_and(|b| b <= window));
+    let window_of = |before: Option<usize>, spaced: bool| Window {
+        bytes: before.unwrap_or(0),
+        spaced,
+    };
     let ((trigger_rate, trigger), start) = match (prefixes, windowed) {
         (Some((prefix_rate, p)), Some(i)) if required[i].0 < prefix_rate => {
-            let (rate, words, before) = required.remove(i);
+            let (rate, words, before, spaced) = required.remove(i);
             let first = FirstChars::new(p.iter().filter_map(|l| l.chars().next()).collect());
-            ((rate, words), Start::FirstChars(first, before.unwrap_or(0)))
+            (
+                (rate, words),
+                Start::FirstChars(first, window_of(before, spaced)),
+            )
         }
         (Some(p), _) => (p, Start::AtTrigger),
         (None, Some(i)) => {
-            let (rate, words, before) = required.remove(i);
-            ((rate, words), Start::Anywhere(before.unwrap_or(0)))
+            let (rate, words, before, spaced) = required.remove(i);
+            ((rate, words), Start::Anywhere(window_of(before, spaced)))
         }
         (None, None) => return None,
     };
@@ -1524,7 +1572,7 @@ fn plan_sets(
     // - A set with a number is no arm: the digit pairs of `[0-9]{2,}` occurred 94,000 times in 10 MB.
     let mut arms = Vec::new();
     let mut checks = Vec::new();
-    for (rate, words, _) in required {
+    for (rate, words, _, _) in required {
         if words == trigger {
             continue;
         }
@@ -1879,9 +1927,12 @@ rules:
     }
 
     /// Gated patterns, each with the mode its first group is planned in by the table's rates (see [`mode`]).
-    const GATE_PATTERNS: [(&str, (&str, u8, usize)); 10] = [
+    const GATE_PATTERNS: [(&str, (&str, u8, usize)); 11] = [
         (r"(加|添加|私|联系)[^,。]{0,5}(微信|qq)", ("window", 0, 0)),
-        (r"(抗|防|治)\s*ai", ("prefix", 1, 0)),
+        // Past a gap of whitespace alone, however long, the rarer word still triggers: a match holds one
+        // character other than whitespace before it.
+        (r"(抗|防|治)\s*ai", ("window", 0, 0)),
+        (r"降\s*(xue|tang|ya)[^,。]{0,2}\s*(药|片)", ("window", 0, 0)),
         (r"\p{Han}{1,3}之王", ("anywhere", 0, 0)),
         (
             r"私下[^,]{0,4}(发|转)|(发|转)[^,]{0,3}红包给我",
@@ -1972,6 +2023,17 @@ rules:
         "不痛了",
         "头好像就不痛了",
         "腰这几天都不疼了",
+        "降",
+        "xue",
+        "tang",
+        "药",
+        "降 xue",
+        "降   tang好 药",
+        "降\u{3000}ya片",
+        "抗    ai",
+        "      ",
+        "\u{3000}\u{3000}",
+        "\t\n",
     ];
 
     #[test]

@@ -51,8 +51,15 @@ pub struct Group {
 pub struct Required {
     /// The words (whole characters, sorted).
     pub words: Vec<String>,
-    /// Most bytes of a match before the word; `None` when unbounded.
+    /// Most bytes of a match before the word, not counting the runs of [`Required::spaced`]; `None` when
+    /// unbounded.
     pub max_before: Option<usize>,
+    /// Whether what comes before the word also holds unbounded runs of whitespace (`\s*`, ` +`): the pinyin
+    /// spellings (`降\s*(xue|tang|ya)`) and split handles (`(威|v|wei)\s*(xin|信)`) put one between two
+    /// words. A match then holds at most `max_before` bytes other than whitespace before the word, which
+    /// still bounds where it can start (issue 6: their one-character prefixes 三, 降 or v occurred 250,000
+    /// times on the benchmark tree, the rare words after the gap a few thousand).
+    pub spaced: bool,
 }
 
 /// [`Facts`] as build.rs writes them into the binary for the regexes of the embedded packs.
@@ -69,7 +76,7 @@ pub struct StaticFacts {
 #[derive(Debug)]
 pub struct StaticGroup {
     pub prefixes: Option<(&'static [&'static str], f64)>,
-    pub required: &'static [(&'static [&'static str], Option<usize>, f64)],
+    pub required: &'static [(&'static [&'static str], Option<usize>, bool, f64)],
 }
 
 impl StaticFacts {
@@ -92,9 +99,10 @@ impl StaticFacts {
                         required: g
                             .required
                             .iter()
-                            .map(|(words, max_before, _)| Required {
+                            .map(|(words, max_before, spaced, _)| Required {
                                 words: strings(words),
                                 max_before: *max_before,
+                                spaced: *spaced,
                             })
                             .collect(),
                     })
@@ -185,7 +193,9 @@ pub fn facts_of(hir: &Hir) -> Facts {
             let required: Vec<Required> = required_sets(branch)
                 .into_iter()
                 // A set at the very start is the prefix set, or a less exact form of it.
-                .filter(|r| Some(&r.words) != prefixes.as_ref() && r.max_before != Some(0))
+                .filter(|r| {
+                    Some(&r.words) != prefixes.as_ref() && (r.max_before != Some(0) || r.spaced)
+                })
                 .collect();
             (prefixes.is_some() || !required.is_empty()).then_some(Group { prefixes, required })
         })
@@ -268,13 +278,19 @@ fn required_sets(hir: &Hir) -> Vec<Required> {
     let mut sets: Vec<Required> = Vec::new();
     // The run of fixed elements being collected, and the most bytes before it.
     let mut run: Vec<Hir> = Vec::new();
-    let mut run_before = Some(0usize);
-    // The most bytes before the current element.
+    let mut run_before = (Some(0usize), false);
+    // The most bytes before the current element, besides unbounded runs of whitespace, and whether there are
+    // such runs.
     let mut before = Some(0usize);
-    let flush = |run: &mut Vec<Hir>, max_before: Option<usize>, sets: &mut Vec<Required>| {
+    let mut spaced = false;
+    let flush = |run: &mut Vec<Hir>, (max_before, spaced), sets: &mut Vec<Required>| {
         if !run.is_empty() {
             if let Some(words) = literal_set(&Hir::concat(std::mem::take(run))) {
-                sets.push(Required { words, max_before });
+                sets.push(Required {
+                    words,
+                    max_before,
+                    spaced,
+                });
             }
         }
     };
@@ -287,7 +303,7 @@ fn required_sets(hir: &Hir) -> Vec<Required> {
         };
         if !open && literal_set(c).is_some() {
             if run.is_empty() {
-                run_before = before;
+                run_before = (before, spaced);
             }
             run.push(c.clone());
         } else {
@@ -299,6 +315,7 @@ fn required_sets(hir: &Hir) -> Vec<Required> {
                         sets.push(Required {
                             words,
                             max_before: before,
+                            spaced,
                         });
                     }
                 }
@@ -306,12 +323,35 @@ fn required_sets(hir: &Hir) -> Vec<Required> {
         }
         before = match (before, child.properties().maximum_len()) {
             (Some(a), Some(b)) => Some(a + b),
+            (Some(a), None) if only_whitespace_repeated(c) => {
+                spaced = true;
+                Some(a)
+            }
             _ => None,
         };
     }
     flush(&mut run, run_before, &mut sets);
     sets.dedup();
     sets
+}
+
+/// True when `hir` is a repetition of whitespace alone (`\s*`, ` +`): each character it matches is one that
+/// `char::is_whitespace` holds for, as for `\s` (the Unicode White_Space property).
+fn only_whitespace_repeated(hir: &Hir) -> bool {
+    use regex_syntax::hir::Class;
+    let HirKind::Repetition(rep) = hir.kind() else {
+        return false;
+    };
+    match strip(&rep.sub).kind() {
+        HirKind::Literal(lit) => std::str::from_utf8(&lit.0)
+            .is_ok_and(|s| !s.is_empty() && s.chars().all(char::is_whitespace)),
+        // White_Space has 25 characters; a class of more is not whitespace alone.
+        HirKind::Class(Class::Unicode(u)) => u.ranges().iter().all(|r| {
+            (r.end() as u32) - (r.start() as u32) < 64
+                && (r.start()..=r.end()).all(char::is_whitespace)
+        }),
+        _ => false,
+    }
 }
 
 fn strip(mut hir: &Hir) -> &Hir {
@@ -416,6 +456,32 @@ mod tests {
         );
         assert_eq!(analyze(r"\d+[^,]*").unwrap().groups, None);
         assert_eq!(analyze(r"原价|划线价?").unwrap().groups.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn whitespace_gaps_leave_the_bound_on_other_bytes() {
+        let word = |p: &str, w: &str| {
+            one_group(p)
+                .required
+                .into_iter()
+                .find(|r| r.words.contains(&w.to_string()))
+                .map(|r| (r.max_before, r.spaced))
+        };
+        assert_eq!(word(r"降\s*(xue|tang|ya)", "xue"), Some((Some(3), true)));
+        // Bounded elements count in full, whitespace or not; each unbounded whitespace run counts nothing.
+        assert_eq!(
+            word(r"(威|v)\s*[^,]{0,2}\s+ {0,3}(xin|信)", "信"),
+            Some((Some(3 + 2 * 4 + 3), true))
+        );
+        assert_eq!(word(r"降 *ya", "ya"), Some((Some(3), true)));
+        assert_eq!(word(r"降\s{0,4}ya", "ya"), Some((Some(3 + 4 * 3), false)));
+        assert_eq!(word(r"降.*ya", "ya"), Some((None, false)));
+        assert_eq!(word(r"降[ a]*ya", "ya"), Some((None, false)));
+        assert_eq!(word(r"降(\s|,)*ya", "ya"), Some((None, false)));
+        // A word right after the prefix, past whitespace only, is still a word apart from the prefix.
+        assert_eq!(word(r"(抗|防|治)\s*ai", "ai"), Some((Some(3), true)));
+        assert!(only_whitespace_repeated(&parse(r"\s*").unwrap()));
+        assert!(!only_whitespace_repeated(&parse(r"\S*").unwrap()));
     }
 
     #[test]

@@ -70,7 +70,7 @@ mod tests {
                     assert!(close(rate, engine_rate(words)), "{pattern}");
                     sets += 1;
                 }
-                for &(words, _, rate) in g.required {
+                for &(words, _, _, rate) in g.required {
                     assert!(close(rate, engine_rate(words)), "{pattern}");
                     sets += 1;
                 }
