@@ -1430,8 +1430,8 @@ fn window_starts(
 ) {
     let mut done = 0;
     for &q in hits {
-        // `done` is a character start too: one past the start of an occurrence, which is a character of at
-        // least one byte, or where the previous window's walk stopped.
+        // `window.start` gives a character start; `done`, one byte past the previous occurrence's start, may
+        // fall inside a character, which the loop below steps out of.
         let mut lo = window.start(text, q).max(done);
         while !text.is_char_boundary(lo) {
             lo += 1;
