@@ -170,7 +170,9 @@ pub fn normalize(original: &str) -> Normalized {
     let bytes = original.as_bytes();
     let kept: &[u64; 1024] = &KEPT_THREE_BYTE;
     let mut text = String::with_capacity(original.len());
-    let mut anchors: Vec<(u32, u32)> = Vec::new();
+    // Commerce talk has a ， (three bytes folded to one, an anchor) about every ten characters: room for that
+    // many up front spares the growth of the map, a dozen copies per script (issue 6).
+    let mut anchors: Vec<(u32, u32)> = Vec::with_capacity(original.len() / 32);
     // Whether the character before `pos` is Han is asked only at a separator or a zero-width character, so it
     // is kept as where the last character known to be Han ends, and where the last character the fast path
     // kept ends (Han or punctuation, told apart only when asked): the fast path then looks nothing up for it

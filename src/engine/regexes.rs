@@ -1188,8 +1188,9 @@ impl RegexIndex {
         armed_all: &mut Vec<usize>,
         runs: &mut Vec<(usize, usize)>,
     ) {
-        let mut starts: Vec<usize> = Vec::new();
-        let mut armed: Vec<usize> = Vec::new();
+        // Reused from pattern to pattern; room for the starts of a common pattern in a script up front.
+        let mut starts: Vec<usize> = Vec::with_capacity(256);
+        let mut armed: Vec<usize> = Vec::with_capacity(256);
         for (p, groups) in self.gates.groups_of.iter().enumerate() {
             if groups.is_empty() || !active[self.rule_of[p] as usize] {
                 continue;
