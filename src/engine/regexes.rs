@@ -330,14 +330,17 @@ impl FirstChars {
 
     /// Appends the starts of these characters at `lo..=q` of `text` (`lo` a character start) in order, found
     /// from their last bytes: at most one character ends at a byte, so each byte found gives at most one start.
+    /// False, with nothing appended, when the characters have more than three last bytes.
     fn push_starts_by_last_byte(
         &self,
-        last: &[u8],
         text: &str,
         lo: usize,
         q: usize,
         starts: &mut Vec<usize>,
-    ) {
+    ) -> bool {
+        let Some(last) = self.last_bytes.as_deref() else {
+            return false;
+        };
         let bytes = text.as_bytes();
         let end = (q + 4).min(bytes.len());
         let hay = &bytes[lo..end];
@@ -360,8 +363,9 @@ impl FirstChars {
             [a] => memchr::memchr_iter(a, hay).for_each(&mut at),
             [a, b] => memchr::memchr2_iter(a, b, hay).for_each(&mut at),
             [a, b, c] => memchr::memchr3_iter(a, b, c, hay).for_each(&mut at),
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     #[inline]
@@ -399,14 +403,11 @@ struct Window {
 }
 
 impl Window {
-    /// The first byte a match holding the trigger word at `q` can start at (a character start of `text`).
+    /// The first byte at which a match holding the trigger word at `q` can start, or a byte inside the
+    /// character before it: the caller steps to the next character start.
     fn start(self, text: &str, q: usize) -> usize {
         if !self.spaced {
-            let mut lo = q.saturating_sub(self.bytes);
-            while !text.is_char_boundary(lo) {
-                lo += 1;
-            }
-            return lo;
+            return q.saturating_sub(self.bytes);
         }
         let floor = q.saturating_sub(MAX_MATCH_BYTES);
         let mut other = 0;
@@ -1486,8 +1487,8 @@ fn window_starts(
 ) {
     let mut done = 0;
     for &q in hits {
-        // `window.start` gives a character start; `done`, one byte past the previous occurrence's start, may
-        // fall inside a character, which the loop below steps out of.
+        // Both may fall inside a character (`done` is one byte past the previous occurrence's start), which
+        // the loop below steps out of.
         let mut lo = window.start(text, q).max(done);
         while !text.is_char_boundary(lo) {
             lo += 1;
@@ -1495,8 +1496,7 @@ fn window_starts(
         if lo > q {
             continue;
         }
-        if let Some((f, last)) = first_chars.and_then(|f| Some((f, f.last_bytes.as_deref()?))) {
-            f.push_starts_by_last_byte(last, text, lo, q, starts);
+        if first_chars.is_some_and(|f| f.push_starts_by_last_byte(text, lo, q, starts)) {
             done = q + 1;
             continue;
         }

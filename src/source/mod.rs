@@ -310,31 +310,32 @@ const SPLIT_READ_BYTES: u64 = 8 * 1024 * 1024;
 /// if it changed since. The bytes come in one read of that size, as `std::fs::read` does (`File::read_to_end`
 /// would ask the system for the size again, and without it reads 8, 16, then 32 KB at a time). A big file is
 /// read in two halves on two threads of the current rayon pool: reading 100 MB into memory was a fifth of a scan
-/// of it, all on one core (issue 6). The buffer is zeroed by the allocator (fresh pages), so each half faults
-/// its pages in on its own thread.
+/// of it, all on one core (issue 6), and each half faults its pages in on its own thread. The buffer is not
+/// zeroed first: a script of a tree is a few dozen KB, below the size the allocator takes fresh (zeroed) pages
+/// for, so `vec![0; n]` cleared each buffer before the read overwrote it, 2% of the instructions of a scan of
+/// the benchmark tree.
 #[cfg(unix)]
 fn read_file(file: &std::fs::File, path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
     let Ok(n) = usize::try_from(len) else {
         return std::fs::read(path);
     };
-    let (buf, whole) = if len >= SPLIT_READ_BYTES && rayon::current_num_threads() >= 2 {
-        let mut buf = vec![0u8; n];
+    let mut buf: Vec<u8> = Vec::with_capacity(n);
+    let spare = &mut buf.spare_capacity_mut()[..n];
+    let whole = if len >= SPLIT_READ_BYTES && rayon::current_num_threads() >= 2 {
         let half = n / 2;
-        let (a, b) = buf.split_at_mut(half);
+        let (a, b) = spare.split_at_mut(half);
         let (ra, rb) = rayon::join(|| read_at(file, a, 0), || read_at(file, b, half as u64));
-        let whole = ra? == half && rb? == n - half;
-        (buf, whole)
+        ra? == half && rb? == n - half
     } else {
-        let buf = read_unzeroed(file, n)?;
-        let whole = buf.len() == n;
-        (buf, whole)
+        read_at(file, spare, 0)? == n
     };
     // The file changed size while it was read: read it again the plain way.
-    let mut probe = [0u8; 1];
-    if !whole || file.read_at(&mut probe, len)? != 0 {
+    let mut probe = [std::mem::MaybeUninit::uninit()];
+    if !whole || read_at(file, &mut probe, len)? != 0 {
         return std::fs::read(path);
     }
+    // SAFETY: `whole`: the reads above wrote all `n` bytes of the capacity.
+    unsafe { buf.set_len(n) };
     Ok(buf)
 }
 
@@ -343,63 +344,34 @@ fn read_file(_file: &std::fs::File, path: &Path, _len: u64) -> std::io::Result<V
     std::fs::read(path)
 }
 
-/// Up to `n` bytes from the start of `file`, fewer only at the end of the file, read into a buffer that is not
-/// zeroed first. A script of a tree is a few dozen KB, below the size the allocator takes fresh (zeroed)
-/// pages for, so `vec![0; n]` cleared each buffer before the read overwrote it: 2% of the instructions of a
-/// scan of the benchmark tree (issue 6).
-#[cfg(target_os = "linux")]
-fn read_unzeroed(file: &std::fs::File, n: usize) -> std::io::Result<Vec<u8>> {
+/// Fills `buf` from `offset` of `file` on, stopping early only at the end of the file; returns the bytes read,
+/// which are the first ones of `buf`. `buf` need not be initialized: `pread` writes it.
+#[cfg(unix)]
+fn read_at(
+    file: &std::fs::File,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+    offset: u64,
+) -> std::io::Result<usize> {
     use std::os::fd::AsRawFd;
-    let mut buf: Vec<u8> = Vec::with_capacity(n);
-    while buf.len() < n {
-        let Ok(offset) = libc::off_t::try_from(buf.len()) else {
-            break;
-        };
-        let spare = buf.spare_capacity_mut();
-        // SAFETY: `pread` writes at most `spare.len()` bytes to `spare`, capacity that `buf` owns.
-        let got = unsafe {
-            libc::pread(
-                file.as_raw_fd(),
-                spare.as_mut_ptr().cast(),
-                spare.len(),
-                offset,
-            )
-        };
+    let mut done = 0;
+    while done < buf.len() {
+        let at = offset
+            .checked_add(done as u64)
+            .and_then(|o| libc::off_t::try_from(o).ok())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        let rest = &mut buf[done..];
+        // SAFETY: `pread` writes at most `rest.len()` bytes to `rest`, memory this function may write.
+        let got =
+            unsafe { libc::pread(file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), at) };
         match usize::try_from(got) {
             Ok(0) => break,
-            // SAFETY: `pread` has just written these `got` bytes, right after the `buf.len()` already set.
-            Ok(got) => unsafe { buf.set_len(buf.len() + got) },
+            Ok(got) => done += got,
             Err(_) => {
                 let e = std::io::Error::last_os_error();
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     return Err(e);
                 }
             }
-        }
-    }
-    Ok(buf)
-}
-
-/// [`read_unzeroed`] where there is no `pread` from `libc`.
-#[cfg(all(unix, not(target_os = "linux")))]
-fn read_unzeroed(file: &std::fs::File, n: usize) -> std::io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; n];
-    let got = read_at(file, &mut buf, 0)?;
-    buf.truncate(got);
-    Ok(buf)
-}
-
-/// Fills `buf` from `offset` on, stopping early only at the end of the file; returns the bytes read.
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    let mut done = 0;
-    while done < buf.len() {
-        match file.read_at(&mut buf[done..], offset + done as u64) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
         }
     }
     Ok(done)
@@ -509,17 +481,28 @@ mod tests {
     }
 
     #[test]
-    fn unzeroed_reads_stop_at_n_or_at_the_end() {
+    fn reads_at_an_offset_stop_at_the_buffers_end_or_the_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("script.txt");
         let text = "全网最低价，仅此一场。\n".repeat(5000);
         std::fs::write(&path, &text).unwrap();
         let file = std::fs::File::open(&path).unwrap();
         let n = text.len();
-        assert!(read_unzeroed(&file, n).unwrap() == text.as_bytes());
-        assert!(read_unzeroed(&file, n - 7).unwrap() == text.as_bytes()[..n - 7]);
-        assert!(read_unzeroed(&file, n + 100).unwrap() == text.as_bytes());
-        assert!(read_unzeroed(&file, 0).unwrap().is_empty());
+        let read = |len: usize, offset: usize| {
+            let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); len];
+            let got = read_at(&file, &mut buf, offset as u64).unwrap();
+            // SAFETY: `read_at` wrote the first `got` bytes.
+            buf[..got]
+                .iter()
+                .map(|b| unsafe { b.assume_init() })
+                .collect::<Vec<u8>>()
+        };
+        assert!(read(n, 0) == text.as_bytes());
+        assert!(read(n - 7, 0) == text.as_bytes()[..n - 7]);
+        assert!(read(n + 100, 0) == text.as_bytes());
+        assert!(read(100, n - 40) == text.as_bytes()[n - 40..]);
+        assert!(read(0, 0).is_empty());
+        assert!(read(1, n).is_empty());
     }
 
     #[test]
