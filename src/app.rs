@@ -21,6 +21,7 @@ use crate::examples::run_examples;
 use crate::placement::Placement;
 use crate::prefetch::{self, Prefetched};
 use crate::report::{self, FileReport, Format, RenderOptions, Report, Skipped};
+use crate::rules::cache::PackCache;
 use crate::rules::schema::Scope;
 use crate::rules::{pack, PackSource, RuleSet};
 use crate::source::transcript::TranscriptFormat;
@@ -66,7 +67,8 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Loads the default packs (unless disabled) and the `--rules` paths.
+/// Loads the default packs (unless disabled) and the `--rules` paths, the latter through the cache of parsed
+/// packs unless `--no-cache` (rules/cache.rs).
 pub fn load_rules(args: &RuleArgs) -> Result<RuleSet, AppError> {
     let mut sources: Vec<PackSource> = Vec::new();
     if !args.no_default_rules {
@@ -80,7 +82,12 @@ pub fn load_rules(args: &RuleArgs) -> Result<RuleSet, AppError> {
             "no rule packs: --no-default-rules needs at least one --rules PATH".into(),
         ));
     }
-    Ok(RuleSet::from_sources(&sources)?)
+    let cache = if args.no_cache || args.rules.is_empty() {
+        None
+    } else {
+        PackCache::from_env()
+    };
+    Ok(RuleSet::from_sources_cached(&sources, cache.as_ref())?)
 }
 
 enum Outcome {
@@ -664,11 +671,14 @@ fn rules_command(cmd: RulesCommand) -> Result<Status, AppError> {
                 load_rules(&RuleArgs {
                     rules: vec![],
                     no_default_rules: false,
+                    no_cache: true,
                 })?
             } else {
+                // Authors test the YAML they wrote: it is parsed, not read from the cache.
                 load_rules(&RuleArgs {
                     rules: paths,
                     no_default_rules: true,
+                    no_cache: true,
                 })?
             };
             let engine = Engine::new(Arc::new(set))?;

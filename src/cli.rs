@@ -112,6 +112,10 @@ pub struct RuleArgs {
     /// Do not load the default packs embedded in the binary.
     #[arg(long)]
     pub no_default_rules: bool,
+    /// Parse every `--rules` pack from its YAML, without reading or writing the cache of parsed packs
+    /// (`$LIVELINT_CACHE_DIR`, else the user's cache directory; an empty LIVELINT_CACHE_DIR turns it off too).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Report formats.

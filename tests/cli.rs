@@ -8,6 +8,11 @@ use serde_json::Value;
 fn livelint() -> Command {
     let mut cmd = Command::cargo_bin("livelint").unwrap();
     cmd.env("NO_COLOR", "1");
+    // Parsed packs are cached here, not in the user's cache directory.
+    cmd.env(
+        "LIVELINT_CACHE_DIR",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/livelint-cache"),
+    );
     cmd
 }
 
@@ -306,6 +311,73 @@ fn a_malformed_rule_file_names_its_line_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown-field.yaml:12:5:"), "{err}");
     assert!(err.contains("unknown field `unles`"), "{err}");
+}
+
+#[test]
+fn a_big_user_pack_is_read_from_the_cache_while_its_text_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let words: Vec<String> = (0..1500).map(|i| format!("词语{i}")).collect();
+    let pack = format!(
+        "pack: big\nrules:\n  - id: low\n    title: t\n    category: fake-discount\n    severity: error\n    \
+         law: [\"明码标价和禁止价格欺诈规定 第十九条\"]\n    message: m\n    help: h\n    match:\n      \
+         keywords: [全网最低价, {}]\n    examples:\n      flag: [\"«全网最低价»\"]\n      pass: [\"价格\"]\n",
+        words.join(", ")
+    );
+    let pack_path = dir.path().join("big.yaml");
+    std::fs::write(&pack_path, &pack).unwrap();
+    let script = dir.path().join("s.txt");
+    std::fs::write(&script, "今天全网最低价，还有替换词\n").unwrap();
+    let matched = |extra: &[&str], cache_dir: &Path| -> Vec<String> {
+        let out = livelint()
+            .env("LIVELINT_CACHE_DIR", cache_dir)
+            .args(["check", "--format", "json", "--no-default-rules", "--rules"])
+            .arg(&pack_path)
+            .args(extra)
+            .arg(&script)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        findings(&v)
+            .iter()
+            .map(|f| f["matched"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let entries = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&cache)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(matched(&[], &cache), ["全网最低价"]);
+    let kept = entries();
+    assert_eq!(kept.len(), 1, "the first run keeps the parsed pack");
+    // Change the keyword in the entry's JSON only, after its copy of the YAML: a run that uses the entry finds
+    // the changed keyword, which shows the JSON is what it read.
+    let entry = std::fs::read_to_string(&kept[0]).unwrap();
+    let at = entry.rfind("全网最低价").unwrap();
+    assert!(at > entry.find("全网最低价").unwrap());
+    std::fs::write(
+        &kept[0],
+        format!(
+            "{}替换词{}",
+            &entry[..at],
+            &entry[at + "全网最低价".len()..]
+        ),
+    )
+    .unwrap();
+    assert_eq!(matched(&[], &cache), ["替换词"]);
+    // --no-cache, or an empty LIVELINT_CACHE_DIR, parses the YAML.
+    assert_eq!(matched(&["--no-cache"], &cache), ["全网最低价"]);
+    assert_eq!(matched(&[], Path::new("")), ["全网最低价"]);
+    // An edited pack is another text: its YAML is parsed and kept beside the old entry.
+    std::fs::write(&pack_path, format!("{pack}# edited\n")).unwrap();
+    assert_eq!(matched(&[], &cache), ["全网最低价"]);
+    assert_eq!(entries().len(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&script).unwrap(),
+        "今天全网最低价，还有替换词\n"
+    );
 }
 
 #[test]

@@ -157,18 +157,39 @@ pub fn check_regex(pattern: &str) -> Result<(), String> {
 
 /// Parses and validates one pack file.
 pub fn compile_pack(name: &str, src: &str) -> Result<(PackInfo, Vec<Rule>), RuleError> {
+    compile_pack_cached(name, src, None)
+}
+
+/// [`compile_pack`], reading a user pack from `cache` when it holds this very text, and keeping it there
+/// when it does not and the pack compiles (cache.rs: the YAML is parsed once, not on every run).
+pub fn compile_pack_cached(
+    name: &str,
+    src: &str,
+    cache: Option<&super::cache::PackCache>,
+) -> Result<(PackInfo, Vec<Rule>), RuleError> {
     // An embedded pack comes with its JSON form; anything else, or JSON that does not fit the schema (the
     // YAML then tells what is wrong, with its line), is parsed as YAML.
-    let from_json = super::pack::embedded_json(name, src)
-        .and_then(|json| serde_json::from_str::<PackDef>(json).ok());
+    let embedded = super::pack::embedded_json(name, src);
+    let json = match embedded {
+        Some(json) => Some(std::borrow::Cow::Borrowed(json)),
+        None => cache
+            .and_then(|c| c.lookup(src))
+            .map(std::borrow::Cow::Owned),
+    };
+    let from_json = json.and_then(|json| serde_json::from_str::<PackDef>(&json).ok());
     // An embedded pack's example listings are checked by the tests (which also compile it from its YAML),
     // not at each run: parsing them took a tenth of the rules' start-up (issue 6).
-    let checked = from_json.is_some();
+    let checked = embedded.is_some() && from_json.is_some();
+    let cached = from_json.is_some();
     let def: PackDef = match from_json {
         Some(def) => def,
         None => parse_yaml(name, src)?,
     };
-    compile_def(name, src, def, checked)
+    let compiled = compile_def(name, src, def, checked)?;
+    if let (Some(cache), false, None) = (cache, cached, embedded) {
+        cache.store(src);
+    }
+    Ok(compiled)
 }
 
 /// The pack's YAML, with an error that points at the line where it goes wrong.
@@ -525,6 +546,50 @@ rules:
             },
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+
+    /// GOOD with enough keywords that the cache keeps it.
+    fn big_good() -> String {
+        let words: Vec<String> = (0..1500).map(|i| format!("最好{i}")).collect();
+        GOOD.replace(
+            "keywords: [最好]",
+            &format!("keywords: [最好, {}]", words.join(", ")),
+        )
+    }
+
+    #[test]
+    fn a_cached_pack_compiles_as_from_its_yaml() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = crate::rules::cache::PackCache::at(dir.path());
+        let src = big_good();
+        assert!(src.len() >= crate::rules::cache::MIN_CACHED_BYTES);
+        let from_yaml = compile_pack("p.yaml", &src).unwrap();
+        // The first compile keeps the pack; the second reads it from the cache.
+        let first = compile_pack_cached("p.yaml", &src, Some(&cache)).unwrap();
+        assert!(cache.lookup(&src).is_some());
+        let second = compile_pack_cached("p.yaml", &src, Some(&cache)).unwrap();
+        assert_eq!(format!("{from_yaml:?}"), format!("{first:?}"));
+        assert_eq!(format!("{from_yaml:?}"), format!("{second:?}"));
+    }
+
+    #[test]
+    fn a_pack_with_errors_is_not_cached_and_still_points_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = crate::rules::cache::PackCache::at(dir.path());
+        let src = big_good().replace("severity: error", "severity: fatal");
+        for _ in 0..2 {
+            match compile_pack_cached("p.yaml", &src, Some(&cache)) {
+                Err(RuleError::Invalid(e)) => assert_eq!(e.line, 6, "{}", e.message),
+                other => panic!("expected an error, got {other:?}"),
+            }
+        }
+        assert!(cache.lookup(&src).is_none());
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(|d| d.count())
+                .unwrap_or(0),
+            0
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Rule packs: the YAML schema, validation with errors that point into the YAML, and loading.
 
+pub mod cache;
 pub mod compile;
 pub mod locate;
 pub mod pack;
@@ -26,6 +27,15 @@ pub struct RuleSet {
 impl RuleSet {
     /// Compiles packs, collecting every problem before failing so authors see them all at once.
     pub fn from_sources(sources: &[PackSource]) -> Result<RuleSet, RuleError> {
+        RuleSet::from_sources_cached(sources, None)
+    }
+
+    /// [`RuleSet::from_sources`], taking user packs from `cache` where it holds them and keeping there those
+    /// it does not (cache.rs).
+    pub fn from_sources_cached(
+        sources: &[PackSource],
+        cache: Option<&cache::PackCache>,
+    ) -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
         let mut errors = Vec::new();
         let mut pack_ids: HashMap<String, String> = HashMap::new();
@@ -34,7 +44,7 @@ impl RuleSet {
         use rayon::prelude::*;
         let compiled: Vec<_> = sources
             .par_iter()
-            .map(|s| compile::compile_pack(&s.name, &s.text))
+            .map(|s| compile::compile_pack_cached(&s.name, &s.text, cache))
             .collect();
         for (s, result) in sources.iter().zip(compiled) {
             match result {
