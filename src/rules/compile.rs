@@ -330,10 +330,12 @@ fn compile_rule(
             Some("every rule names the article(s) it enforces".into()),
         ));
     }
-    let matcher = r.matcher.clone().unwrap_or_default();
-    let keywords_raw = matcher.keywords.clone().unwrap_or_default();
-    let regexes = matcher.regex.clone().unwrap_or_default();
-    if matcher.keywords.as_ref().is_some_and(|k| k.is_empty()) {
+    // Borrowed, not cloned: a pack of 10,000 keywords was copied twice before being normalized (issue 6).
+    let keywords_listed = r.matcher.as_ref().and_then(|m| m.keywords.as_ref());
+    let regexes_listed = r.matcher.as_ref().and_then(|m| m.regex.as_ref());
+    let keywords_raw: &[String] = keywords_listed.map_or(&[], Vec::as_slice);
+    let regexes = regexes_listed.cloned().unwrap_or_default();
+    if keywords_listed.is_some_and(|k| k.is_empty()) {
         errors.push(err(
             "keywords",
             format!("rule `{}` has an empty keyword list", r.id),
@@ -341,7 +343,7 @@ fn compile_rule(
             Some("list at least one phrase, or remove `keywords`".into()),
         ));
     }
-    if matcher.regex.as_ref().is_some_and(|k| k.is_empty()) {
+    if regexes_listed.is_some_and(|k| k.is_empty()) {
         errors.push(err(
             "regex",
             format!("rule `{}` has an empty regex list", r.id),
@@ -367,7 +369,7 @@ fn compile_rule(
             None,
         ));
     }
-    let keywords = normalized_list(&keywords_raw, "keywords", err, &mut errors);
+    let keywords = normalized_list(keywords_raw, "keywords", err, &mut errors);
     for re in &regexes {
         if let Err(msg) = check_regex(re) {
             errors.push(err(
