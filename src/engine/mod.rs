@@ -237,16 +237,34 @@ impl Engine {
             .chunk_bytes
             .unwrap_or_else(|| chunk::default_chunk_bytes(original.len()));
         let mut cands = if original.len() > chunk_bytes {
-            let plan = chunk::plan(original, chunk_bytes, self.margin);
-            // One chunk per job: rayon otherwise hands each thread a run of chunks it then scans alone, and
-            // when one core ran slower than the other (a shared machine) the other finished its half up to a
-            // quarter of the run earlier and sat idle (issue 6: 67 ms of a 245 ms scan of 100 MB).
-            let parts: Result<Vec<Vec<Candidate>>, String> = plan
-                .par_iter()
+            let threads = rayon::current_num_threads();
+            let plan = chunk::plan_tapered(original, chunk_bytes, self.margin, threads);
+            // The threads take the chunks in order, each the next one left, so that the last chunks, which
+            // the plan makes small, are the last scanned and the threads finish together. (A parallel
+            // iterator over the chunks hands each thread a range, whose last chunk may be anywhere; one of
+            // its ranges at a time also left a thread idle when the other core ran slower: issue 6, 67 ms of
+            // a 245 ms scan of 100 MB.) A thread that comes late, or is busy with another input, takes fewer.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let mut parts: Vec<(usize, Result<Vec<Candidate>, String>)> = (0..threads
+                .min(plan.len()))
+                .into_par_iter()
                 .with_max_len(1)
-                .map(|w| self.chunk_candidates(original, w, self.margin, &active))
+                .flat_map_iter(|_| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(w) = plan.get(i) else { break };
+                        mine.push((i, self.chunk_candidates(original, w, self.margin, &active)));
+                    }
+                    mine
+                })
                 .collect();
-            parts?.concat()
+            parts.sort_unstable_by_key(|(i, _)| *i);
+            let mut all = Vec::new();
+            for (_, part) in parts {
+                all.append(&mut part?);
+            }
+            all
         } else {
             let mut out = Vec::new();
             let norm = normalize(original);
