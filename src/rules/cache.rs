@@ -128,16 +128,27 @@ impl PackCache {
         }
     }
 
-    /// Deletes the oldest entries beyond [`MAX_ENTRIES`].
+    /// Deletes the oldest entries beyond [`MAX_ENTRIES`], and temporary files an hour old (left by a run that
+    /// was killed while it wrote one).
     fn prune(&self) {
         let Ok(dir) = fs::read_dir(&self.dir) else {
             return;
         };
-        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = dir
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
+        let stale = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+        for e in dir.filter_map(Result::ok) {
+            let path = e.path();
+            let Some(modified) = e.metadata().ok().and_then(|m| m.modified().ok()) else {
+                continue;
+            };
+            match path.extension().and_then(|x| x.to_str()) {
+                Some("pack") => entries.push((modified, path)),
+                Some(x) if x.starts_with("tmp") && modified < stale => {
+                    let _ = fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
         if entries.len() <= MAX_ENTRIES {
             return;
         }
@@ -241,6 +252,20 @@ mod tests {
         }
         let kept = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(kept, MAX_ENTRIES);
+        // A temporary file an hour old goes at the next write; a fresh one (another run writing) stays.
+        let old_tmp = dir.path().join("0000000000000000.tmp1");
+        let new_tmp = dir.path().join("0000000000000001.tmp2");
+        fs::write(&old_tmp, "x").unwrap();
+        fs::write(&new_tmp, "x").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&old_tmp)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        cache.store(&texts[5]);
+        assert!(!old_tmp.exists());
+        assert!(new_tmp.exists());
         assert!(texts[..3].iter().all(|t| cache.lookup(t).is_none()));
         assert!(texts[3..].iter().all(|t| cache.lookup(t).is_some()));
     }
