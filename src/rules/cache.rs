@@ -110,7 +110,10 @@ impl PackCache {
     fn write_entry(&self, text: &str, json: &str) -> std::io::Result<()> {
         fs::create_dir_all(&self.dir)?;
         let path = self.entry_path(text);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique to this process and this write: two packs of one run, or two runs, never share a file.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         let mut f = fs::File::create(&tmp)?;
         let written = (|| {
             f.write_all(HEADER.as_bytes())?;
