@@ -137,7 +137,8 @@ impl PackCache {
         let Ok(dir) = fs::read_dir(&self.dir) else {
             return;
         };
-        let stale = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        // `checked_sub`: a clock set before 1970 plus an hour leaves no file stale rather than panicking.
+        let stale = std::time::SystemTime::now().checked_sub(std::time::Duration::from_secs(3600));
         let mut entries: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
         for e in dir.filter_map(Result::ok) {
             let path = e.path();
@@ -146,7 +147,7 @@ impl PackCache {
             };
             match path.extension().and_then(|x| x.to_str()) {
                 Some("pack") => entries.push((modified, path)),
-                Some(x) if x.starts_with("tmp") && modified < stale => {
+                Some(x) if x.starts_with("tmp") && stale.is_some_and(|s| modified < s) => {
                     let _ = fs::remove_file(&path);
                 }
                 _ => {}
