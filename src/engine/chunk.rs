@@ -113,8 +113,8 @@ pub fn plan(text: &str, chunk_bytes: usize, margin: usize) -> Vec<Window> {
 /// still cost nothing, and a chunk is still 0.1-0.2 ms of work.
 pub const TAPER_MIN_BYTES: usize = 64 << 10;
 
-/// [`plan`] for `threads` threads that take the chunks in order: once less than `2 * threads` chunks are left,
-/// each is a quarter of what is left per thread (but not less than [`TAPER_MIN_BYTES`]), so the threads' last
+/// [`plan`] for `threads` threads that take the chunks in order: once fewer than `4 * threads` full chunks are
+/// left, each is a quarter of what is left per thread (but not less than [`TAPER_MIN_BYTES`]), so the threads' last
 /// chunks are small and they finish together. With chunks of one size, one of two threads sat idle for up to a
 /// chunk at the end: 1 ms of a 22 ms scan of 10 MB, 2 ms of 100 MB (issue 6, targets 1 and 6).
 pub fn plan_tapered(text: &str, chunk_bytes: usize, margin: usize, threads: usize) -> Vec<Window> {

@@ -24,7 +24,7 @@
 use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Packs shorter than this are parsed each time (a few hundred keywords or fewer).
 pub const MIN_CACHED_BYTES: usize = 8 * 1024;
@@ -69,11 +69,6 @@ impl PackCache {
         base.map(|b| PackCache::at(b.join("livelint")))
     }
 
-    /// The directory entries are kept in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The pack `text` as a JSON document, if an entry for exactly this text is kept.
     pub fn lookup(&self, text: &str) -> Option<String> {
         if text.len() < MIN_CACHED_BYTES {
@@ -92,7 +87,9 @@ impl PackCache {
     }
 
     /// Keeps `text`, a pack that has just parsed and compiled, as JSON. Does nothing for a small pack, or one
-    /// whose document has no JSON form (a key that is not a string); errors are ignored.
+    /// whose document has no JSON form (a key that is not a string); errors are ignored. The YAML is parsed a
+    /// second time here, into a document rather than the rule types, as `build.rs` does for the embedded
+    /// packs; that happens once per pack text, on the run that finds no entry.
     pub fn store(&self, text: &str) {
         if text.len() < MIN_CACHED_BYTES {
             return;

@@ -180,13 +180,14 @@ pub fn compile_pack_cached(
     // An embedded pack's example listings are checked by the tests (which also compile it from its YAML),
     // not at each run: parsing them took a tenth of the rules' start-up (issue 6).
     let checked = embedded.is_some() && from_json.is_some();
-    let cached = from_json.is_some();
+    // A user pack read from its YAML is kept for the next run, once it has compiled.
+    let keep = embedded.is_none() && from_json.is_none();
     let def: PackDef = match from_json {
         Some(def) => def,
         None => parse_yaml(name, src)?,
     };
     let compiled = compile_def(name, src, def, checked)?;
-    if let (Some(cache), false, None) = (cache, cached, embedded) {
+    if let Some(cache) = cache.filter(|_| keep) {
         cache.store(src);
     }
     Ok(compiled)
