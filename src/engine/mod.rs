@@ -24,8 +24,8 @@ use rayon::prelude::*;
 
 use crate::error::RuleError;
 use crate::finding::{report_order, sort_and_locate, Finding, LineCol, TimeRange};
-use crate::normalize::normalize;
 use crate::normalize::Normalized;
+use crate::normalize::{normalize, normalize_into};
 use crate::rules::schema::{ProductCategory, Scope};
 use crate::rules::RuleSet;
 use crate::source::Document;
@@ -112,6 +112,20 @@ thread_local! {
     /// Taken out for a scan and put back after it, so that a scan started on this thread while another waits
     /// (rayon runs other work inside a join) gets empty buffers of its own.
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+    /// The normalized text of the chunk this thread scans, its buffers kept for the next chunk
+    /// ([`normalize_into`]); taken out and put back like [`SCRATCH`].
+    static CHUNK_TEXT: std::cell::Cell<Normalized> = std::cell::Cell::new(Normalized::default());
+}
+
+/// A chunk's [`Normalized`], put back into [`CHUNK_TEXT`] when the chunk is done, however it ends.
+struct ChunkTextGuard(Normalized);
+
+impl Drop for ChunkTextGuard {
+    fn drop(&mut self) {
+        let norm = std::mem::take(&mut self.0);
+        // A thread being torn down has no slot left to put it in.
+        let _ = CHUNK_TEXT.try_with(|s| s.set(norm));
+    }
 }
 
 /// Compiled rules: build once per run, share across threads.
@@ -338,9 +352,11 @@ impl Engine {
     ) -> Result<Vec<Candidate>, String> {
         let mut window = w.window.clone();
         let mut widen_by = margin;
+        let mut guard = ChunkTextGuard(CHUNK_TEXT.with(|s| s.take()));
         loop {
             let text = &original[window.clone()];
-            let norm = normalize(text);
+            normalize_into(text, &mut guard.0);
+            let norm = &guard.0;
             let core = w.core.start - window.start..w.core.end - window.start;
             let left = norm.normalized_offset(core.start);
             let right = norm.text.len() - norm.normalized_offset(core.end);
@@ -348,7 +364,7 @@ impl Engine {
             let right_ok = window.end == original.len() || right >= margin;
             if left_ok && right_ok {
                 let mut out = Vec::new();
-                self.candidates(text, &norm, window.start, core, active, &mut out)?;
+                self.candidates(text, norm, window.start, core, active, &mut out)?;
                 return Ok(out);
             }
             widen_by = widen_by.saturating_mul(2);
