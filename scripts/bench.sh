@@ -85,8 +85,21 @@ cp "$BUILT" "$LL"
 BENCH=(--no-default-rules --rules "$DIR/bench-pack.yaml")
 RG_O=(rg -n --column -o -F -f "$PATTERNS")
 
+# warm CMD: runs CMD over and over for WARM_MS milliseconds (default 1000). This VM runs slower for up to a
+# second after it was idle or lightly loaded (the 5 KB runs of target 4 leave it so): the first hyperfine
+# command of a round then ran slow where the second did not (10 MB runs of 33-41 ms, then the 100 MB file's
+# first two runs slow and the rest fast; 25-26 ms for the same 10 MB runs in the next round). hyperfine's one
+# warm-up run is 5 ms to 300 ms here; a second of load before each round puts both commands on a machine in the
+# same state.
+warm() {
+  local end=$(( $(date +%s%N) + ${WARM_MS:-1000} * 1000000 ))
+  # shellcheck disable=SC2086 # the command is a string of words, as hyperfine takes it
+  while [ "$(date +%s%N)" -lt "$end" ]; do $1 >/dev/null 2>&1 || true; done
+}
+
 # hyperfine NAME CMD_A CMD_B: runs of A (livelint) and B (reference) in ROUNDS hyperfine runs, B first in every
-# second one; each round's JSON lists A then B. RUNS_FOR overrides the number of runs for one comparison.
+# second one, each after a second of warm-up (`warm`) with the round's first command; each round's JSON lists A
+# then B. RUNS_FOR overrides the number of runs for one comparison.
 hf() {
   local name="$1" a="$2" b="$3" r
   local total="${RUNS_FOR:-$RUNS}"
@@ -95,9 +108,11 @@ hf() {
   rm -f "$RESULTS/$name".json "$RESULTS/$name".*.json
   for r in $(seq "$ROUNDS"); do
     if [ $((r % 2)) = 1 ]; then
+      warm "$a"
       hyperfine -N -i --warmup 1 --runs "$per" --style none \
         --export-json "$RESULTS/$name.$r.json" "$a" "$b" >/dev/null 2>&1
     else
+      warm "$b"
       hyperfine -N -i --warmup 1 --runs "$per" --style none \
         --export-json "$RESULTS/$name.$r.rev.json" "$b" "$a" >/dev/null 2>&1
     fi
