@@ -85,12 +85,10 @@ cp "$BUILT" "$LL"
 BENCH=(--no-default-rules --rules "$DIR/bench-pack.yaml")
 RG_O=(rg -n --column -o -F -f "$PATTERNS")
 
-# warm CMD: runs CMD over and over for WARM_MS milliseconds (default 1000). This VM runs slower for up to a
-# second after it was idle or lightly loaded (the 5 KB runs of target 4 leave it so): the first hyperfine
-# command of a round then ran slow where the second did not (10 MB runs of 33-41 ms, then the 100 MB file's
-# first two runs slow and the rest fast; 25-26 ms for the same 10 MB runs in the next round). hyperfine's one
-# warm-up run is 5 ms to 300 ms here; a second of load before each round puts both commands on a machine in the
-# same state.
+# warm CMD: runs CMD over and over for WARM_MS milliseconds (default 1000). This VM runs slower after it was
+# idle: 10 MB runs took 31.9 ms (median of 36) after a second's sleep, 25.6-26.5 ms after a second of load of
+# any kind. hyperfine's one warm-up run is 5 ms to 300 ms here; a second of load before a comparison's first
+# round puts its first command on a machine in the state the others find.
 warm() {
   local end=$(( $(date +%s%N) + ${WARM_MS:-1000} * 1000000 ))
   # shellcheck disable=SC2086 # the command is a string of words, as hyperfine takes it
@@ -98,21 +96,20 @@ warm() {
 }
 
 # hyperfine NAME CMD_A CMD_B: runs of A (livelint) and B (reference) in ROUNDS hyperfine runs, B first in every
-# second one, each after a second of warm-up (`warm`) with the round's first command; each round's JSON lists A
-# then B. RUNS_FOR overrides the number of runs for one comparison.
+# second one, the first after a second of warm-up (`warm`); each round's JSON lists A then B. RUNS_FOR and
+# ROUNDS_FOR override the number of runs and of rounds for one comparison.
 hf() {
   local name="$1" a="$2" b="$3" r
-  local total="${RUNS_FOR:-$RUNS}"
-  local per=$(( (total + ROUNDS - 1) / ROUNDS ))
+  local total="${RUNS_FOR:-$RUNS}" rounds="${ROUNDS_FOR:-$ROUNDS}"
+  local per=$(( (total + rounds - 1) / rounds ))
   [ "$per" -ge 2 ] || per=2
   rm -f "$RESULTS/$name".json "$RESULTS/$name".*.json
-  for r in $(seq "$ROUNDS"); do
+  warm "$a"
+  for r in $(seq "$rounds"); do
     if [ $((r % 2)) = 1 ]; then
-      warm "$a"
       hyperfine -N -i --warmup 1 --runs "$per" --style none \
         --export-json "$RESULTS/$name.$r.json" "$a" "$b" >/dev/null 2>&1
     else
-      warm "$b"
       hyperfine -N -i --warmup 1 --runs "$per" --style none \
         --export-json "$RESULTS/$name.$r.rev.json" "$b" "$a" >/dev/null 2>&1
     fi
@@ -128,8 +125,12 @@ hf t3 "$LL check --format json $DIR/tree" "${RG_O[*]} $DIR/tree"
 # A run on the 5 KB script takes about 8 ms: with a few runs a single slow one moves the median by a tenth, so
 # it gets ten times the runs (a second or two).
 RUNS_FOR=$((RUNS * 10)) hf t4 "$LL check --color never $DIR/small5k.txt" "rg -c -F -f $PATTERNS $DIR/small5k.txt"
-# The 10 MB run is short, so load from other processes weighs more on it: three times the runs.
-RUNS_FOR=$((RUNS * 3)) hf t6 "$LL check ${BENCH[*]} --format json $DIR/mid10.txt" \
+# The 10 MB run is short, so load from other processes weighs more on it: three times the runs, and three
+# times the rounds. This VM has slow stretches of a few seconds (10 MB runs of 29-40 ms in a round, 24-26 ms
+# in the next): with 6 runs of each command a round, such a stretch fell on the 10 MB runs of two rounds of three
+# and on none of the 100 MB runs (0.72x, with 0.93x for the fastest runs); with 2 a round, both commands take
+# their share of it.
+RUNS_FOR=$((RUNS * 3)) ROUNDS_FOR=$((ROUNDS * 3)) hf t6 "$LL check ${BENCH[*]} --format json $DIR/mid10.txt" \
   "$LL check ${BENCH[*]} --format json $DIR/big.txt"
 
 # Peak memory: the largest of three runs' max RSS, in KiB.
