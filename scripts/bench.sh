@@ -96,21 +96,22 @@ warm() {
 }
 
 # hyperfine NAME CMD_A CMD_B: runs of A (livelint) and B (reference) in ROUNDS hyperfine runs, B first in every
-# second one, the first after a second of warm-up (`warm`); each round's JSON lists A then B. RUNS_FOR and
-# ROUNDS_FOR override the number of runs and of rounds for one comparison.
+# second one, the first after a second of warm-up (`warm`); each round's JSON lists A then B. RUNS_FOR,
+# ROUNDS_FOR and WARMUP_FOR override the number of runs, of rounds and of hyperfine's warm-up runs (default 1)
+# for one comparison.
 hf() {
   local name="$1" a="$2" b="$3" r
-  local total="${RUNS_FOR:-$RUNS}" rounds="${ROUNDS_FOR:-$ROUNDS}"
+  local total="${RUNS_FOR:-$RUNS}" rounds="${ROUNDS_FOR:-$ROUNDS}" warmup="${WARMUP_FOR:-1}"
   local per=$(( (total + rounds - 1) / rounds ))
   [ "$per" -ge 2 ] || per=2
   rm -f "$RESULTS/$name".json "$RESULTS/$name".*.json
   warm "$a"
   for r in $(seq "$rounds"); do
     if [ $((r % 2)) = 1 ]; then
-      hyperfine -N -i --warmup 1 --runs "$per" --style none \
+      hyperfine -N -i --warmup "$warmup" --runs "$per" --style none \
         --export-json "$RESULTS/$name.$r.json" "$a" "$b" >/dev/null 2>&1
     else
-      hyperfine -N -i --warmup 1 --runs "$per" --style none \
+      hyperfine -N -i --warmup "$warmup" --runs "$per" --style none \
         --export-json "$RESULTS/$name.$r.rev.json" "$b" "$a" >/dev/null 2>&1
     fi
   done
@@ -125,12 +126,11 @@ hf t3 "$LL check --format json $DIR/tree" "${RG_O[*]} $DIR/tree"
 # A run on the 5 KB script takes about 8 ms: with a few runs a single slow one moves the median by a tenth, so
 # it gets ten times the runs (a second or two).
 RUNS_FOR=$((RUNS * 10)) hf t4 "$LL check --color never $DIR/small5k.txt" "rg -c -F -f $PATTERNS $DIR/small5k.txt"
-# The 10 MB run is short, so load from other processes weighs more on it: three times the runs, and three
-# times the rounds. This VM has slow stretches of a few seconds (10 MB runs of 29-40 ms in a round, 24-26 ms
-# in the next): with 6 runs of each command a round, such a stretch fell on the 10 MB runs of two rounds of three
-# and on none of the 100 MB runs (0.72x, with 0.93x for the fastest runs); with 2 a round, both commands take
-# their share of it.
-RUNS_FOR=$((RUNS * 3)) ROUNDS_FOR=$((ROUNDS * 3)) hf t6 "$LL check ${BENCH[*]} --format json $DIR/mid10.txt" \
+# The 10 MB run is short, so load from other processes weighs more on it: three times the runs, in three
+# times the rounds, each after five warm-up runs. The first command of a hyperfine run ran slow when it was the
+# 10 MB file, after one warm-up run of 30 ms: in nine rounds of two runs, 31-39 ms where it came first, 24-30 ms
+# where it came after the 100 MB file; with five warm-up runs 33.2 against 33.6 ms.
+RUNS_FOR=$((RUNS * 3)) ROUNDS_FOR=$((ROUNDS * 3)) WARMUP_FOR=5 hf t6 "$LL check ${BENCH[*]} --format json $DIR/mid10.txt" \
   "$LL check ${BENCH[*]} --format json $DIR/big.txt"
 
 # Peak memory: the largest of three runs' max RSS, in KiB.
