@@ -95,36 +95,37 @@ impl Scratch {
     }
 }
 
-/// A thread's [`Scratch`] while a scan uses it: put back, cleared, when the scan ends, by an error too.
-struct ScratchGuard(Scratch);
-
-impl Drop for ScratchGuard {
-    fn drop(&mut self) {
-        let mut scratch = std::mem::take(&mut self.0);
-        scratch.clear();
-        // A thread being torn down has no slot left to put it in.
-        let _ = SCRATCH.try_with(|s| s.set(scratch));
-    }
-}
-
 thread_local! {
-    /// Taken out for a scan and put back after it, so that a scan started on this thread while another waits
-    /// (rayon runs other work inside a join) gets empty buffers of its own.
+    /// The buffers of a scan ([`Engine::candidates`]), kept for the thread's next scan.
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
     /// The normalized text of the chunk this thread scans, its buffers kept for the next chunk
-    /// ([`normalize_into`]); taken out and put back like [`SCRATCH`]. It holds at most one chunk's text and
-    /// offset map for the thread's life (about 1.3 MB at the 1 MB chunk size).
+    /// ([`normalize_into`]). It holds at most one chunk's text and offset map for the thread's life (about
+    /// 1.3 MB at the 1 MB chunk size).
     static CHUNK_TEXT: std::cell::Cell<Normalized> = std::cell::Cell::new(Normalized::default());
 }
 
-/// A chunk's [`Normalized`], put back into [`CHUNK_TEXT`] when the chunk is done, however it ends.
-struct ChunkTextGuard(Normalized);
+/// A thread's buffers taken out of their slot ([`SCRATCH`], [`CHUNK_TEXT`]) for one use and put back when it
+/// ends, by an error too, so that the next use on the thread finds their capacity. A use that starts on the
+/// same thread while another holds them (rayon runs other work inside a join) takes empty ones of its own.
+struct Taken<T: Default + 'static> {
+    slot: &'static std::thread::LocalKey<std::cell::Cell<T>>,
+    value: T,
+}
 
-impl Drop for ChunkTextGuard {
+impl<T: Default + 'static> Taken<T> {
+    fn from(slot: &'static std::thread::LocalKey<std::cell::Cell<T>>) -> Taken<T> {
+        Taken {
+            slot,
+            value: slot.with(std::cell::Cell::take),
+        }
+    }
+}
+
+impl<T: Default + 'static> Drop for Taken<T> {
     fn drop(&mut self) {
-        let norm = std::mem::take(&mut self.0);
+        let value = std::mem::take(&mut self.value);
         // A thread being torn down has no slot left to put it in.
-        let _ = CHUNK_TEXT.try_with(|s| s.set(norm));
+        let _ = self.slot.try_with(|s| s.set(value));
     }
 }
 
@@ -352,11 +353,11 @@ impl Engine {
     ) -> Result<Vec<Candidate>, String> {
         let mut window = w.window.clone();
         let mut widen_by = margin;
-        let mut guard = ChunkTextGuard(CHUNK_TEXT.with(|s| s.take()));
+        let mut norm = Taken::from(&CHUNK_TEXT);
         loop {
             let text = &original[window.clone()];
-            normalize_into(text, &mut guard.0);
-            let norm = &guard.0;
+            normalize_into(text, &mut norm.value);
+            let norm = &norm.value;
             let core = w.core.start - window.start..w.core.end - window.start;
             let left = norm.normalized_offset(core.start);
             let right = norm.text.len() - norm.normalized_offset(core.end);
@@ -383,14 +384,15 @@ impl Engine {
         active: &[bool],
         out: &mut Vec<Candidate>,
     ) -> Result<(), String> {
-        let mut scratch = ScratchGuard(SCRATCH.with(|s| s.take()));
+        let mut scratch = Taken::from(&SCRATCH);
+        scratch.value.clear();
         let text = norm.text.as_str();
         let Scratch {
             hits,
             literals,
             context,
             near,
-        } = &mut scratch.0;
+        } = &mut scratch.value;
         self.keywords
             .scan_with_literals(text, active, hits, literals, context);
         self.regexes.scan_found(text, active, literals, hits)?;
